@@ -1,0 +1,136 @@
+"""PaddleOCR 3.x module predictors behind a small, batch-oriented API.
+
+`OcrEngine` loads text detection, text recognition and the 0/180 text-line orientation classifier
+once. Inputs are BGR uint8 arrays; quads are float32 arrays of shape (4, 2) in the input image's
+pixels, clockwise from top-left.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .config import EngineConfig, ModelSpec
+
+# paddlex otherwise probes model hosting sites on import/creation, which fails offline.
+os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
+
+# Imported after the environment switch above on purpose.
+from paddleocr import (
+    TextDetection,
+    TextLineOrientationClassification,
+    TextRecognition,
+)
+
+
+class ModelsMissingError(RuntimeError):
+    """A model folder named by the profile does not exist."""
+
+
+@dataclass(frozen=True)
+class RecognizedLine:
+    """One recognised text line.
+
+    `char_positions[i]` is the horizontal centre of `text[i]` as a fraction (0..1) of the line
+    image's width, from the CTC column that emitted it.
+    """
+
+    text: str
+    confidence: float
+    char_positions: tuple[float, ...]
+
+
+def _check_dir(spec: ModelSpec) -> None:
+    if not (spec.path / "inference.yml").is_file():
+        raise ModelsMissingError(
+            f"model folder {spec.path} (for {spec.model_name}) is missing or has no inference.yml; "
+            "for development run: python models/fetch_dev.py"
+        )
+
+
+class OcrEngine:
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        models = config.models()
+        for spec in (models.detection, models.recognition, models.orientation):
+            _check_dir(spec)
+        common = {"device": config.device, "cpu_threads": config.cpu_threads}
+        self._det = TextDetection(
+            model_name=models.detection.model_name, model_dir=str(models.detection.path), **common
+        )
+        self._rec = TextRecognition(
+            model_name=models.recognition.model_name, model_dir=str(models.recognition.path), **common
+        )
+        self._ori = TextLineOrientationClassification(
+            model_name=models.orientation.model_name, model_dir=str(models.orientation.path), **common
+        )
+        self._ori_swap_channels = models.orientation.pixel_order == "bgr"
+
+    def detect(self, images: list[np.ndarray], limit_side: int | None = None) -> list[list[np.ndarray]]:
+        """Text-line quads per image. Images are run one by one (the detector cannot batch
+        differently sized inputs); each is shrunk so its longest side is at most `limit_side`
+        (default: the config's page size) and never enlarged — callers scale crops themselves."""
+        side = limit_side or self.config.page_det_side
+        quads: list[list[np.ndarray]] = []
+        for image in images:
+            result = self._det.predict(image, limit_side_len=side, limit_type="max")[0]
+            quads.append([np.asarray(poly, dtype=np.float32) for poly in result["dt_polys"]])
+        return quads
+
+    def recognize(self, line_images: list[np.ndarray]) -> list[RecognizedLine]:
+        """Recognise line images in batches of `rec_batch_size`, in input order."""
+        if not line_images:
+            return []
+        ratios = np.array([img.shape[1] / img.shape[0] for img in line_images])
+        # paddlex corrects CTC column counts with width ratios listed in sorted order but applies
+        # them in input order; feeding lines already sorted by width ratio makes both agree (and
+        # wastes less padding).
+        order = np.argsort(ratios, kind="stable")
+        results = self._rec.predict(
+            [line_images[i] for i in order], batch_size=self.config.rec_batch_size, return_word_box=True
+        )
+        lines: list[RecognizedLine | None] = [None] * len(line_images)
+        for index, result in zip(order, results, strict=True):
+            text, (n_columns, _words, word_columns, _kinds) = result["rec_text"]
+            columns = [column for word in word_columns for column in word]
+            positions = tuple(min(1.0, (column + 0.5) / n_columns) for column in columns)
+            lines[index] = RecognizedLine(
+                text=text, confidence=float(result["rec_score"]), char_positions=positions
+            )
+        return [line for line in lines if line is not None]
+
+    def classify_orientation(self, line_images: list[np.ndarray]) -> list[tuple[int, float]]:
+        """(angle, confidence) per line image, angle 0 or 180."""
+        if not line_images:
+            return []
+        images = [img[:, :, ::-1] if self._ori_swap_channels else img for img in line_images]
+        results = self._ori.predict(images, batch_size=self.config.orientation_batch_size)
+        return [
+            (180 if "180" in str(result["label_names"][0]) else 0, float(result["scores"][0]))
+            for result in results
+        ]
+
+    def warmup(self) -> None:
+        """Run each model once so the first real request does not pay graph setup costs."""
+        page = np.full((256, 512, 3), 255, dtype=np.uint8)
+        cv2.putText(page, "WARMUP 2024", (20, 140), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (0, 0, 0), 4)
+        self.detect([page])
+        line = np.ascontiguousarray(page[90:170, 10:500])
+        self.recognize([line, line[:, :200]])
+        self.classify_orientation([line])
+
+
+def crop_quad(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """Perspective-crop a text-line quad to an upright rectangle (width along the line)."""
+    quad = quad.astype(np.float32)
+    width = int(np.ceil(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[3] - quad[2]))))
+    height = int(np.ceil(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2]))))
+    width, height = max(width, 1), max(height, 1)
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(quad, target)
+    return cv2.warpPerspective(
+        image, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    )
