@@ -1,0 +1,1 @@
+"""Code shared by the gateway and the worker: settings, schemas, image checks and the AWS adapters."""

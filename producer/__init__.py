@@ -1,0 +1,1 @@
+"""The thin aiohttp gateway: validates, stores templates, enqueues query jobs, answers polls."""
