@@ -15,16 +15,6 @@ import numpy as np
 
 from .config import EngineConfig, ModelSpec
 
-# paddlex otherwise probes model hosting sites on import/creation, which fails offline.
-os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
-
-# Imported after the environment switch above on purpose.
-from paddleocr import (
-    TextDetection,
-    TextLineOrientationClassification,
-    TextRecognition,
-)
-
 
 class ModelsMissingError(RuntimeError):
     """A model folder named by the profile does not exist."""
@@ -57,6 +47,11 @@ class OcrEngine:
         models = config.models()
         for spec in (models.detection, models.recognition, models.orientation):
             _check_dir(spec)
+        # paddlex otherwise probes model hosting sites when creating predictors, which fails
+        # offline. Imported here so that importing the pipeline (the gateway does) stays light.
+        os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
+        from paddleocr import TextDetection, TextLineOrientationClassification, TextRecognition
+
         common = {"device": config.device, "cpu_threads": config.cpu_threads}
         self._det = TextDetection(
             model_name=models.detection.model_name, model_dir=str(models.detection.path), **common

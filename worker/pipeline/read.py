@@ -1,0 +1,247 @@
+"""Reading regions of an aligned query (the strategy of docs/engine.md, from ENGINE-NOTES).
+
+1. Each region is rectified into a context crop in template orientation, scaled so its text
+   lines are about `TARGET_LINE_PX` high.
+2. Lines are detected on each crop; a line is kept when >= 50 % of its area lies inside the
+   region and its centre is within the region's vertical span.
+3. All kept lines of all regions are recognised whole, in one batch; characters whose CTC column
+   centre falls outside the region are cut. Regions with no kept line get a direct read of the
+   rectified region, kept only above `DIRECT_READ_MIN_CONFIDENCE`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from .engine import OcrEngine, RecognizedLine, crop_quad
+
+# Ink height of a text line in the crop; detector boxes are ~1.4x taller (unclip), i.e. ~45 px.
+TARGET_LINE_PX = 32.0
+MAX_CROP_SIDE = 1280
+MIN_INSIDE_FRACTION = 0.5
+DIRECT_READ_MIN_CONFIDENCE = 0.75
+SEPARATORS = " :：;；,，"
+
+
+@dataclass
+class RegionCrop:
+    """A region rectified into crop pixels: crop = scale * (template - origin)."""
+
+    name: str
+    image: np.ndarray
+    quad: np.ndarray  # region quad in crop pixels
+    to_query: np.ndarray  # 3x3: crop pixels -> query pixels
+    line_height: float  # in crop pixels
+
+
+@dataclass
+class LinePlan:
+    region: int
+    quad: np.ndarray  # detected line in crop pixels
+    image: np.ndarray
+    direct: bool = False
+
+
+@dataclass
+class RegionReading:
+    text: str
+    lines: list[str]
+    confidence: float
+    coverage: float
+    direct: bool = False
+    char_count: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _convex(quad: np.ndarray) -> np.ndarray:
+    return cv2.convexHull(quad.astype(np.float32)).reshape(-1, 2)
+
+
+def rectify_regions(
+    query: np.ndarray,
+    homography: np.ndarray,
+    names: tuple[str, ...],
+    quads: np.ndarray,
+    line_heights: np.ndarray,
+) -> list[RegionCrop]:
+    """Warp a context area around each template region out of the query, upright and scaled."""
+    crops = []
+    for name, quad, ink_height in zip(names, quads, line_heights, strict=True):
+        region_height = float(np.ptp(quad[:, 1]))
+        # A pixelated or stamped region can measure tiny "lines"; a line is at least a quarter
+        # of a region's height (regions hold at most a few lines in practice).
+        line_height = max(float(ink_height), region_height / 4.0, 4.0)
+        margin_y = 0.75 * line_height
+        margin_x = 1.5 * line_height
+        margin = np.array([margin_x, margin_y])
+        x0, y0 = quad.min(axis=0) - margin
+        x1, y1 = quad.max(axis=0) + margin
+        scale = TARGET_LINE_PX / line_height
+        scale = min(scale, MAX_CROP_SIDE / max(x1 - x0, y1 - y0))
+        width, height = max(int(np.ceil((x1 - x0) * scale)), 8), max(int(np.ceil((y1 - y0) * scale)), 8)
+        template_to_crop = np.array([[scale, 0.0, -scale * x0], [0.0, scale, -scale * y0], [0.0, 0.0, 1.0]])
+        crop_to_query = homography @ np.linalg.inv(template_to_crop)
+        image = cv2.warpPerspective(
+            query,
+            crop_to_query,
+            (width, height),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        crop_quad_points = (quad - (x0, y0)) * scale
+        crops.append(
+            RegionCrop(name, image, crop_quad_points.astype(np.float32), crop_to_query, line_height * scale)
+        )
+    return crops
+
+
+def inside_fraction(line: np.ndarray, region: np.ndarray) -> float:
+    area = cv2.contourArea(line.astype(np.float32))
+    if area <= 0:
+        return 0.0
+    overlap, _ = cv2.intersectConvexConvex(_convex(line), _convex(region))
+    return float(overlap) / area
+
+
+def select_lines(crop: RegionCrop, detected: list[np.ndarray]) -> list[np.ndarray]:
+    """Detected lines mostly inside the region and centred within its vertical span."""
+    top, bottom = crop.quad[:, 1].min(), crop.quad[:, 1].max()
+    kept = []
+    for line in detected:
+        centre_y = float(line[:, 1].mean())
+        if not top <= centre_y <= bottom:
+            continue
+        if inside_fraction(line, crop.quad) >= MIN_INSIDE_FRACTION:
+            kept.append(line)
+    return kept
+
+
+def plan_lines(crops: list[RegionCrop], detections: list[list[np.ndarray]]) -> list[LinePlan]:
+    plans: list[LinePlan] = []
+    for index, (crop, detected) in enumerate(zip(crops, detections, strict=True)):
+        kept = select_lines(crop, detected)
+        for line in kept:
+            plans.append(LinePlan(index, line, crop_quad(crop.image, line)))
+        if not kept:
+            # Nothing survived (a stamp over the field, faint print): read the region itself.
+            pad = 0.15 * crop.line_height
+            x0, y0 = np.maximum(crop.quad.min(axis=0) - pad, 0)
+            x1, y1 = crop.quad.max(axis=0) + pad
+            box = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+            plans.append(LinePlan(index, box, crop_quad(crop.image, box), direct=True))
+    return plans
+
+
+def clip_line(line: RecognizedLine, quad: np.ndarray, region: np.ndarray) -> tuple[str, int]:
+    """Keep the characters whose CTC centre lies inside the region; spaces only between kept ones."""
+    left = (quad[0] + quad[3]) / 2.0
+    right = (quad[1] + quad[2]) / 2.0
+    contour = region.reshape(-1, 1, 2).astype(np.float32)
+    keep = []
+    for position in line.char_positions:
+        x, y = left + position * (right - left)
+        keep.append(cv2.pointPolygonTest(contour, (float(x), float(y)), False) >= 0)
+    chars = []
+    for i, ch in enumerate(line.text):
+        if ch.isspace():
+            before, after = any(keep[:i]), any(keep[i + 1 :])
+            if keep[i] or (before and after):
+                chars.append(ch)
+        elif keep[i]:
+            chars.append(ch)
+    text = "".join(chars).strip()
+    return text, sum(1 for ch in text if not ch.isspace())
+
+
+def _join(left: str, right: str, same_row: bool) -> str:
+    """Latin text keeps a space between pieces on one row and between words wrapped over rows;
+    CJK text joins without one."""
+    if not left:
+        return right
+    a, b = left[-1], right[0]
+    latin = a.isascii() and b.isascii()
+    return f"{left} {right}" if latin and (same_row or (a.isalnum() and b.isalnum())) else left + right
+
+
+def reading_order(quads: list[np.ndarray]) -> list[tuple[int, bool]]:
+    """Indexes in reading order (rows top to bottom, left to right) with 'same row as previous'."""
+    if not quads:
+        return []
+    centres = np.array([q.mean(axis=0) for q in quads])
+    heights = np.array([max(float(np.ptp(q[:, 1])), 1.0) for q in quads])
+    tolerance = 0.5 * float(np.median(heights))
+    order = sorted(range(len(quads)), key=lambda i: centres[i][1])
+    rows: list[list[int]] = []
+    for i in order:
+        if rows and abs(centres[i][1] - np.mean([centres[j][1] for j in rows[-1]])) <= tolerance:
+            rows[-1].append(i)
+        else:
+            rows.append([i])
+    result = []
+    for row in rows:
+        for position, i in enumerate(sorted(row, key=lambda j: centres[j][0])):
+            result.append((i, position > 0))
+    return result
+
+
+def coverage(quads: list[np.ndarray], region: np.ndarray, size: tuple[int, int]) -> float:
+    """Fraction of the region's area covered by the kept lines."""
+    width, height = size
+    mask_region = np.zeros((height, width), np.uint8)
+    cv2.fillPoly(mask_region, [np.round(region).astype(np.int32)], 1)
+    mask_lines = np.zeros_like(mask_region)
+    for quad in quads:
+        cv2.fillPoly(mask_lines, [np.round(quad).astype(np.int32)], 1)
+    region_area = int(mask_region.sum())
+    return float((mask_region & mask_lines).sum()) / region_area if region_area else 0.0
+
+
+def assemble(
+    crops: list[RegionCrop], plans: list[LinePlan], recognized: list[RecognizedLine]
+) -> list[RegionReading]:
+    readings = []
+    for index, crop in enumerate(crops):
+        mine = [(plan, line) for plan, line in zip(plans, recognized, strict=True) if plan.region == index]
+        if mine and mine[0][0].direct:
+            plan, line = mine[0]
+            text = line.text.strip(SEPARATORS)
+            if line.confidence < DIRECT_READ_MIN_CONFIDENCE or not text:
+                readings.append(RegionReading("", [], 0.0, 0.0, direct=True))
+            else:
+                chars = sum(1 for ch in text if not ch.isspace())
+                readings.append(RegionReading(text, [text], line.confidence, 1.0, True, chars))
+            continue
+        pieces: list[tuple[str, int, float, np.ndarray]] = []
+        for plan, line in mine:
+            text, chars = clip_line(line, plan.quad, crop.quad)
+            if text:
+                pieces.append((text, chars, line.confidence, plan.quad))
+        ordered = reading_order([piece[3] for piece in pieces])
+        value = ""
+        for i, same_row in ordered:
+            value = _join(value, pieces[i][0], same_row)
+        value = value.strip(SEPARATORS)
+        total_chars = sum(piece[1] for piece in pieces)
+        confidence = sum(piece[1] * piece[2] for piece in pieces) / total_chars if total_chars else 0.0
+        size = (crop.image.shape[1], crop.image.shape[0])
+        covered = coverage([piece[3] for piece in pieces], crop.quad, size) if pieces else 0.0
+        readings.append(
+            RegionReading(value, [pieces[i][0] for i, _ in ordered], confidence, covered, False, total_chars)
+        )
+    return readings
+
+
+def read_regions(engine: OcrEngine, crops: list[RegionCrop]) -> tuple[list[RegionReading], dict[str, float]]:
+    """Detect per crop, recognise every kept line of every region in one batch."""
+    started = time.perf_counter()
+    detections = engine.detect([crop.image for crop in crops], limit_side=MAX_CROP_SIDE)
+    detected = time.perf_counter()
+    plans = plan_lines(crops, detections)
+    recognized = engine.recognize([plan.image for plan in plans])
+    finished = time.perf_counter()
+    timings = {"detect_ms": (detected - started) * 1000, "recognize_ms": (finished - detected) * 1000}
+    return assemble(crops, plans, recognized), timings
