@@ -1,0 +1,1 @@
+"""Benchmarks for customocr: the synthetic document generator and the accuracy/speed harness."""

@@ -1,0 +1,288 @@
+"""The document layouts: VAT-invoice-like grid, train ticket, waybill, business licence.
+
+Coordinates are layout pixels at 1x. Every field's box is its template region, sized for the longest value
+its generator can produce (render() raises LayoutOverflowError otherwise); labels sit left of or above the
+box, outside it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+from PIL import ImageDraw
+
+from bench.synth import values as v
+from bench.synth.render import INK, RGB, FieldSpec, Layout, text
+from bench.synth.values import Rng
+
+Draw = ImageDraw.ImageDraw
+
+
+def _qr_like(draw: Draw, x: int, y: int, modules: int, cell: int, seed: int, ink: RGB = INK) -> None:
+    """A QR-code-looking block: finder squares plus a fixed random module pattern."""
+    bits = np.random.default_rng(seed).random((modules, modules)) < 0.5
+    for row in range(modules):
+        for col in range(modules):
+            if bits[row, col]:
+                draw.rectangle(
+                    (x + col * cell, y + row * cell, x + (col + 1) * cell - 1, y + (row + 1) * cell - 1), ink
+                )
+    for fx, fy in ((0, 0), (modules - 7, 0), (0, modules - 7)):
+        ox, oy = x + fx * cell, y + fy * cell
+        draw.rectangle((ox, oy, ox + 7 * cell - 1, oy + 7 * cell - 1), fill=(255, 255, 255))
+        draw.rectangle((ox, oy, ox + 7 * cell - 1, oy + 7 * cell - 1), outline=ink, width=cell)
+        draw.rectangle((ox + 2 * cell, oy + 2 * cell, ox + 5 * cell - 1, oy + 5 * cell - 1), fill=ink)
+
+
+def _barcode(draw: Draw, box: tuple[int, int, int, int], rng: Rng) -> None:
+    x0, y0, x1, y1 = box
+    x = x0
+    while x < x1 - 6:
+        width = int(rng.integers(1, 5))
+        if rng.random() < 0.55:
+            draw.rectangle((x, y0, x + width - 1, y1), fill=INK)
+        x += width
+
+
+def _vertical(draw: Draw, x: float, y0: float, y1: float, chars: str, size: int, fill: RGB) -> None:
+    step = (y1 - y0) / (len(chars) + 1)
+    for i, char in enumerate(chars):
+        text(draw, (x, y0 + step * (i + 1)), char, size=size, fill=fill, anchor="mm")
+
+
+# ---------------------------------------------------------------- VAT invoice
+INVOICE_INK: RGB = (150, 85, 45)
+INVOICE_ITEMS = (
+    "*办公用品*A4打印纸",
+    "*计算机设备*Printer",
+    "*电子元件*USB Cable",
+    "*信息技术服务*服务费",
+    "*餐饮服务*餐费",
+    "*纸制品*Notebook",
+    "*运输服务*Freight",
+)
+BUYER_ROWS = (200, 250, 300, 350)
+SELLER_ROWS = (760, 810, 860, 910)
+ITEM_COLUMNS = (40, 480, 640, 850, 1090, 1220, 1560)
+
+
+def _invoice_values(rng: Rng) -> dict[str, str]:
+    quantity = int(rng.integers(1, 500))
+    price = Decimal(int(rng.integers(100, 500_000))) / 100
+    amount = quantity * price
+    rate = int(v.pick(rng, ("6", "9", "13")))
+    tax = (amount * rate / 100).quantize(v.CENT)
+    total = amount + tax
+    return {
+        "发票代码": v.digits(rng, 12),
+        "发票号码": v.digits(rng, 8),
+        "开票日期": v.date_cn(v.date(rng)),
+        "购买方名称": v.company_name(rng),
+        "购买方税号": v.credit_code(rng),
+        "购买方地址电话": f"{v.address(rng, with_room=False)} {v.landline(rng)}",
+        "货物名称": v.pick(rng, INVOICE_ITEMS),
+        "数量": str(quantity),
+        "单价": v.money(price),
+        "金额": v.money(amount),
+        "税率": f"{rate}%",
+        "税额": v.money(tax),
+        "价税合计大写": v.amount_in_words(total),
+        "价税合计小写": v.money(total),
+        "销售方名称": v.company_name(rng),
+        "销售方税号": v.credit_code(rng),
+        "销售方地址电话": f"{v.address(rng, with_room=False)} {v.landline(rng)}",
+    }
+
+
+def _invoice_form(draw: Draw) -> None:
+    ink = INVOICE_INK
+    _qr_like(draw, 50, 30, 25, 5, seed=11)
+    text(draw, (760, 70), "增值税专用发票", size=46, style="serif-bold", fill=ink, anchor="mm")
+    draw.line((600, 112, 920, 112), fill=ink, width=2)
+    draw.line((600, 118, 920, 118), fill=ink, width=2)
+    text(draw, (760, 150), "VAT SPECIAL INVOICE", size=22, fill=ink, anchor="mm")
+    draw.rectangle((40, 200, 1560, 960), outline=ink, width=3)
+    for top, name in ((BUYER_ROWS[0], "购买方"), (SELLER_ROWS[0], "销售方")):
+        draw.line((90, top, 90, top + 200), fill=ink, width=2)
+        draw.line((320, top, 320, top + 200), fill=ink, width=1)
+        draw.line((1080, top, 1080, top + 200), fill=ink, width=2)
+        draw.line((1130, top, 1130, top + 200), fill=ink, width=1)
+        _vertical(draw, 65, top, top + 200, name, 24, ink)
+        for row in range(1, 4):
+            draw.line((90, top + row * 50, 1080, top + row * 50), fill=ink, width=1)
+        draw.line((40, top + 200, 1560, top + 200), fill=ink, width=2)
+    _vertical(draw, 1105, BUYER_ROWS[0], BUYER_ROWS[0] + 200, "密码区", 24, ink)
+    _vertical(draw, 1105, SELLER_ROWS[0], SELLER_ROWS[0] + 200, "备注", 24, ink)
+    text(draw, (315, 375), "开户行及账号 Bank", size=22, fill=ink, anchor="rm")
+    text(draw, (315, 935), "开户行及账号 Bank", size=22, fill=ink, anchor="rm")
+    # goods table: header row 400-450, items down to 640, totals 640-700, total in words 700-760
+    draw.line((40, 450, 1560, 450), fill=ink, width=1)
+    draw.line((40, 640, 1560, 640), fill=ink, width=1)
+    draw.line((40, 700, 1560, 700), fill=ink, width=2)
+    for x in ITEM_COLUMNS[1:-1]:
+        draw.line((x, 400, x, 700), fill=ink, width=1)
+    text(draw, (260, 670), "合    计 Total", size=22, fill=ink, anchor="mm")
+    draw.line((320, 700, 320, 760), fill=ink, width=1)
+    # seller's seal: an outlined red oval away from every field
+    seal: RGB = (215, 40, 40)
+    draw.ellipse((1300, 800, 1500, 920), outline=seal, width=4)
+    text(draw, (1400, 845), "发票专用章", size=24, fill=seal, anchor="mm")
+    text(draw, (1400, 885), "Invoice Seal", size=20, fill=seal, anchor="mm")
+    text(draw, (60, 980), "收款人 Payee:", size=22, fill=ink, anchor="lm")
+    text(draw, (560, 980), "复核 Reviewer:", size=22, fill=ink, anchor="lm")
+    text(draw, (1060, 980), "开票人 Issuer:", size=22, fill=ink, anchor="lm")
+
+
+def _invoice_extras(draw: Draw, rng: Rng, values: dict[str, str]) -> None:
+    """Cipher block, bank lines, totals row and issuer: print that differs per invoice but is no field."""
+    cipher_chars = "0123456789+-*/<>"
+    for row in range(4):
+        line = "".join(v.pick(rng, cipher_chars) for _ in range(27))
+        text(draw, (1145, BUYER_ROWS[0] + 25 + row * 50), line, size=24, anchor="lm")
+    text(draw, (331, 375), v.bank_account(rng), size=24, anchor="lm")
+    text(draw, (331, 935), v.bank_account(rng), size=24, anchor="lm")
+    text(draw, (1080, 670), "¥" + values["金额"], size=24, anchor="rm")
+    text(draw, (1550, 670), "¥" + values["税额"], size=24, anchor="rm")
+    text(draw, (1210, 980), v.person_name(rng), size=24, anchor="lm")
+
+
+def _invoice_fields() -> tuple[FieldSpec, ...]:
+    header = (
+        FieldSpec("发票代码", (1200, 36, 1560, 80), "发票代码 Code"),
+        FieldSpec("发票号码", (1200, 86, 1560, 130), "发票号码 No."),
+        FieldSpec("开票日期", (1200, 136, 1560, 180), "开票日期 Date"),
+    )
+    party_labels = (
+        ("名称", "名    称 Name"),
+        ("税号", "纳税人识别号 Tax ID"),
+        ("地址电话", "地址、电话 Addr/Tel"),
+    )
+    parties = tuple(
+        FieldSpec(f"{party}{suffix}", (325, top + 4, 1075, top + 46), label)
+        for party, rows in (("购买方", BUYER_ROWS), ("销售方", SELLER_ROWS))
+        for (suffix, label), top in zip(party_labels, rows[:3], strict=True)
+    )
+    item_labels = (
+        ("货物名称", "货物或应税劳务名称 Item", "left"),
+        ("数量", "数量 Qty", "center"),
+        ("单价", "单价 Price", "center"),
+        ("金额", "金额 Amount", "center"),
+        ("税率", "税率 Rate", "center"),
+        ("税额", "税额 Tax", "center"),
+    )
+    items = tuple(
+        FieldSpec(key, (x0 + 4, 456, x1 - 4, 500), label, label_at="above-center", align=align)  # type: ignore[arg-type]
+        for (key, label, align), x0, x1 in zip(item_labels, ITEM_COLUMNS[:-1], ITEM_COLUMNS[1:], strict=True)
+    )
+    totals = (
+        FieldSpec("价税合计大写", (325, 706, 1000, 754), "价税合计(大写) Total"),
+        FieldSpec("价税合计小写", (1160, 706, 1556, 754), "(小写) ¥"),
+    )
+    return header + parties + items + totals
+
+
+INVOICE = Layout(
+    name="invoice",
+    size=(1600, 1000),
+    fields=_invoice_fields(),
+    generate=_invoice_values,
+    draw_form=_invoice_form,
+    draw_extras=_invoice_extras,
+    paper=(253, 251, 245),
+    label_color=INVOICE_INK,
+)
+
+
+# ---------------------------------------------------------------- train ticket
+STATIONS = (
+    ("北京南", "Beijingnan"),
+    ("上海虹桥", "Shanghaihongqiao"),
+    ("广州南", "Guangzhounan"),
+    ("深圳北", "Shenzhenbei"),
+    ("杭州东", "Hangzhoudong"),
+    ("南京南", "Nanjingnan"),
+    ("武汉", "Wuhan"),
+    ("成都东", "Chengdudong"),
+    ("西安北", "Xianbei"),
+    ("长沙南", "Changshanan"),
+    ("郑州东", "Zhengzhoudong"),
+    ("天津西", "Tianjinxi"),
+    ("重庆北", "Chongqingbei"),
+    ("济南西", "Jinanxi"),
+    ("合肥南", "Hefeinan"),
+)
+SEAT_CLASSES = ("二等座", "一等座", "商务座", "硬座", "硬卧", "软卧")
+TICKET_RED: RGB = (200, 30, 30)
+
+
+def _ticket_values(rng: Rng) -> dict[str, str]:
+    first, second = rng.choice(len(STATIONS), size=2, replace=False)
+    origin, destination = STATIONS[int(first)], STATIONS[int(second)]
+    seat_class = v.pick(rng, SEAT_CLASSES)
+    car = int(rng.integers(1, 17))
+    if seat_class in ("硬卧", "软卧"):
+        seat = f"{car:02d}车{int(rng.integers(1, 30)):02d}号{v.pick(rng, ('上铺', '中铺', '下铺'))}"
+    else:
+        seat = f"{car:02d}车{int(rng.integers(1, 20)):02d}{v.pick(rng, 'ABCDF')}号"
+    fare = Decimal(int(rng.integers(100, 20000))) / 10
+    return {
+        "票号": v.pick(rng, "ABCDEFGHZ") + v.digits(rng, 6),
+        "出发站": origin[0] + "站",
+        "车次": v.pick(rng, "GDCKZT") + str(int(rng.integers(1, 10000))),
+        "到达站": destination[0] + "站",
+        "出发站拼音": origin[1],
+        "到达站拼音": destination[1],
+        "乘车日期": f"{v.date_cn(v.date(rng))}{v.clock(rng)}开",
+        "座位": seat,
+        "票价": f"{fare}元",
+        "席别": seat_class,
+        "证件号码": v.masked_id(rng),
+        "姓名": v.person_name(rng),
+    }
+
+
+def _ticket_form(draw: Draw) -> None:
+    wave: RGB = (192, 216, 234)
+    for y in range(20, 800, 24):
+        points = [(x, y + 6 * np.sin(x / 40)) for x in range(0, 1281, 16)]
+        draw.line(points, fill=wave, width=1)
+    draw.line((540, 235, 740, 235), fill=INK, width=3)
+    draw.polygon(((740, 226), (760, 235), (740, 244)), fill=INK)
+    text(draw, (180, 560), "仅供报销使用 For reimbursement only", size=24, anchor="lm")
+    draw.rectangle((170, 600, 760, 660), outline=INK, width=1)
+    text(draw, (465, 630), "买票请到12306 发货请到95306", size=22, anchor="mm")
+    _qr_like(draw, 1040, 540, 29, 6, seed=23)
+
+
+def _ticket_extras(draw: Draw, rng: Rng, values: dict[str, str]) -> None:
+    sale_code = v.digits(rng, 14) + values["票号"]
+    text(draw, (60, 760), f"{sale_code} {values['出发站'].removesuffix('站')}售", size=22, anchor="lm")
+
+
+TICKET = Layout(
+    name="ticket",
+    size=(1280, 800),
+    fields=(
+        FieldSpec("票号", (150, 28, 420, 82), "票号 No.", size=32, color=TICKET_RED),
+        FieldSpec("出发站", (60, 130, 460, 210), "出发站 From", label_at="above", size=44, align="center"),
+        FieldSpec(
+            "车次", (500, 130, 780, 210), "车次 Train", label_at="above-center", size=44, align="center"
+        ),
+        FieldSpec("到达站", (820, 130, 1220, 210), "到达站 To", label_at="above", size=44, align="center"),
+        FieldSpec("出发站拼音", (60, 214, 460, 262), size=28, align="center"),
+        FieldSpec("到达站拼音", (820, 214, 1220, 262), size=28, align="center"),
+        FieldSpec("乘车日期", (180, 300, 640, 350), "日期 Date"),
+        FieldSpec("座位", (860, 300, 1220, 350), "座位 Seat"),
+        FieldSpec("票价", (180, 370, 640, 420), "票价 Fare ¥"),
+        FieldSpec("席别", (860, 370, 1220, 420), "席别 Class"),
+        FieldSpec("证件号码", (180, 450, 640, 500), "证件 ID"),
+        FieldSpec("姓名", (860, 450, 1220, 500), "姓名 Name"),
+    ),
+    generate=_ticket_values,
+    draw_form=_ticket_form,
+    draw_extras=_ticket_extras,
+    paper=(214, 232, 243),
+)
+
+LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (INVOICE, TICKET)}
