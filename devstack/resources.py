@@ -19,22 +19,7 @@ async def create_resources(clients: AwsClients, settings: Settings) -> None:
     except Exception as exc:
         if error_code(exc) not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
             raise
-
-    dlq_url = (await clients.sqs.create_queue(QueueName=settings.dlq))["QueueUrl"]
-    dlq_arn = await _queue_arn(clients, dlq_url)
-    queue_url = (
-        await clients.sqs.create_queue(
-            QueueName=settings.jobs_queue,
-            Attributes={
-                "VisibilityTimeout": str(settings.visibility_timeout_s),
-                "ReceiveMessageWaitTimeSeconds": "20",
-                "RedrivePolicy": json.dumps(
-                    {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(settings.max_receive_count)}
-                ),
-            },
-        )
-    )["QueueUrl"]
-    queue_arn = await _queue_arn(clients, queue_url)
+    queue_arn = await create_queues(clients, settings)
 
     await _create_table(clients, settings.templates_table, "template_id")
     await _create_table(clients, settings.jobs_table, "job_id")
@@ -67,6 +52,25 @@ async def create_resources(clients: AwsClients, settings: Settings) -> None:
             ]
         },
     )
+
+
+async def create_queues(clients: AwsClients, settings: Settings) -> str:
+    """The jobs queue with its redrive to the DLQ; returns the jobs queue's ARN."""
+    dlq_url = (await clients.sqs.create_queue(QueueName=settings.dlq))["QueueUrl"]
+    dlq_arn = await _queue_arn(clients, dlq_url)
+    queue_url = (
+        await clients.sqs.create_queue(
+            QueueName=settings.jobs_queue,
+            Attributes={
+                "VisibilityTimeout": str(settings.visibility_timeout_s),
+                "ReceiveMessageWaitTimeSeconds": "20",
+                "RedrivePolicy": json.dumps(
+                    {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(settings.max_receive_count)}
+                ),
+            },
+        )
+    )["QueueUrl"]
+    return await _queue_arn(clients, queue_url)
 
 
 async def _queue_arn(clients: AwsClients, url: str) -> str:

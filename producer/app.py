@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from common.aws import AwsClients
 from common.queue import JobQueue
@@ -156,7 +157,7 @@ async def openapi(_: web.Request) -> web.Response:
 
 
 @web.middleware
-async def require_api_key(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+async def require_api_key(request: web.Request, handler: Handler) -> web.StreamResponse:
     keys = request.app.get(API_KEYS)
     if keys is None or request.path in OPEN_PATHS:
         return await handler(request)

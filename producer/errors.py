@@ -3,6 +3,7 @@
 import logging
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from pydantic import ValidationError
 
 from common.images import ImageRejected
@@ -32,7 +33,7 @@ def describe_validation_error(exc: ValidationError) -> str:
 
 
 @web.middleware
-async def json_errors(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except ApiError as exc:

@@ -1,0 +1,163 @@
+"""Worker faults never lose or double a job: duplicates, permanent errors, poison, retries into the DLQ."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+
+from common.aws import AwsClients
+from common.schemas import QueryJobMessage
+from common.settings import Settings
+from common.store import Store
+from devstack.resources import create_queues
+from tests.conftest import Stack
+from tests.documents import b64, ticket
+from worker.ocr import OcrPool
+from worker.service import serve
+
+
+async def add(stack: Stack) -> str:
+    doc = ticket()
+    status, body = await stack.post(
+        "/custom_ocr", {"type": "add", "img": b64(doc.template), "template": doc.regions}
+    )
+    assert status == 200
+    return str(body["template_id"])
+
+
+async def queue_messages(clients: AwsClients, queue: str, wait_s: int = 1) -> list[str]:
+    url = (await clients.sqs.get_queue_url(QueueName=queue))["QueueUrl"]
+    response = await clients.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_s)
+    return [m["Body"] for m in response.get("Messages", [])]
+
+
+async def test_duplicate_delivery_gives_one_result_and_one_event(stack: Stack) -> None:
+    template_id = await add(stack)
+    status, accepted = await stack.post("/jobs", {"template_id": template_id, "img": b64(ticket().query)})
+    assert status == 202
+    job_id = accepted["job_id"]
+    job = await stack.wait_job(job_id)
+    assert job["status"] == "succeeded"
+    # SQS delivers at least once: the same message again must not run or announce the job twice.
+    record = await Store(stack.clients, stack.settings).get_job(job_id)
+    assert record is not None
+    message = QueryJobMessage(
+        job_id=job_id, template_id=template_id, bucket=record.image_bucket, key=record.image_key
+    )
+    url = (await stack.clients.sqs.get_queue_url(QueueName=stack.settings.jobs_queue))["QueueUrl"]
+    await stack.clients.sqs.send_message(QueueUrl=url, MessageBody=message.model_dump_json())
+    await stack.clients.sqs.send_message(QueueUrl=url, MessageBody=message.model_dump_json())
+    await stack.wait_queue_empty(stack.settings.jobs_queue)
+    await asyncio.sleep(1.5)  # let any (wrong) second event reach the subscription queue
+    assert len(stack.events.by_job[job_id]) == 1
+    after = await Store(stack.clients, stack.settings).get_job(job_id)
+    assert after is not None and after.attempts == 1 and after.finished_at == record.finished_at
+
+
+async def test_permanent_error_fails_the_job_without_retry(stack: Stack) -> None:
+    template_id = await add(stack)
+    # A valid PNG header over garbage: the gateway's header check passes, decoding in the worker cannot.
+    broken = ticket().template[:200] + bytes(500)
+    status, error = await stack.post("/custom_ocr", {"template_id": template_id, "img": b64(broken)})
+    assert status == 422, error
+    assert error["error"]["code"] == "corrupt_image"
+    _, listed = await stack.get("/templates")
+    assert template_id in listed["template_id_list"]
+    failed = [e for events in stack.events.by_job.values() for e in events if e["status"] == "failed"]
+    assert failed and failed[-1]["error"]["code"] == "corrupt_image"
+    record = await Store(stack.clients, stack.settings).get_job(failed[-1]["job_id"])
+    assert record is not None and record.attempts == 1 and record.status == "failed"
+
+
+async def test_template_deleted_after_enqueue_fails_permanently(stack: Stack) -> None:
+    template_id = await add(stack)
+    url = (await stack.clients.sqs.get_queue_url(QueueName=stack.settings.jobs_queue))["QueueUrl"]
+    store = Store(stack.clients, stack.settings)
+    await store.put_object("queries/orphan.png", ticket().query, "image/jpeg")
+    record = store.new_job(
+        job_id="orphan-job",
+        template_id=template_id,
+        source="api",
+        image_bucket=store.bucket,
+        image_key="queries/orphan.png",
+        result_key="results/orphan-job.json",
+    )
+    await store.create_job(record)
+    await stack.post("/custom_ocr", {"type": "del", "template_id": template_id})
+    message = QueryJobMessage(
+        job_id="orphan-job", template_id=template_id, bucket=store.bucket, key="queries/orphan.png"
+    )
+    await stack.clients.sqs.send_message(QueueUrl=url, MessageBody=message.model_dump_json())
+    job = await stack.wait_job("orphan-job")
+    assert job["status"] == "failed" and job["error"]["code"] == "template_not_found"
+
+
+class FailingQueryImages(Store):
+    """Fault injection (the only stand-in here): every read of a query image fails as S3 throttling would."""
+
+    async def get_object(self, key: str, bucket: str | None = None) -> bytes:
+        if key.startswith("queries/"):
+            from botocore.exceptions import ClientError
+
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "injected"}}, "GetObject")
+        return await super().get_object(key, bucket)
+
+
+@pytest.fixture
+async def flaky_worker(stack: Stack, ocr: OcrPool) -> AsyncIterator[Settings]:
+    """A second worker on its own queue pair (maxReceiveCount 2, no backoff) whose S3 reads keep failing."""
+    settings = stack.settings.model_copy(
+        update={
+            "jobs_queue": "flaky-jobs",
+            "dlq": "flaky-jobs-dlq",
+            "max_receive_count": 2,
+            "retry_base_s": 0.0,
+        }
+    )
+    await create_queues(stack.clients, settings)
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, ocr, stop, store_cls=FailingQueryImages))
+    yield settings
+    stop.set()
+    await task
+
+
+async def test_transient_error_that_never_clears_ends_in_dlq(stack: Stack, flaky_worker: Settings) -> None:
+    template_id = await add(stack)
+    store = Store(stack.clients, stack.settings)
+    await store.put_object("queries/flaky.jpg", ticket().query, "image/jpeg")
+    await store.create_job(
+        store.new_job(
+            job_id="flaky-job",
+            template_id=template_id,
+            source="api",
+            image_bucket=store.bucket,
+            image_key="queries/flaky.jpg",
+            result_key="results/flaky-job.json",
+        )
+    )
+    url = (await stack.clients.sqs.get_queue_url(QueueName=flaky_worker.jobs_queue))["QueueUrl"]
+    message = QueryJobMessage(
+        job_id="flaky-job", template_id=template_id, bucket=store.bucket, key="queries/flaky.jpg"
+    )
+    await stack.clients.sqs.send_message(QueueUrl=url, MessageBody=message.model_dump_json())
+
+    job = await stack.wait_job("flaky-job")
+    assert job["status"] == "failed" and job["error"]["code"] == "retries_exhausted"
+    (event,) = await stack.events.wait_for("flaky-job")
+    assert event["status"] == "failed"
+    record = await store.get_job("flaky-job")
+    assert record is not None and record.attempts == 2
+    deadline = asyncio.get_running_loop().time() + 30
+    while not (dead := await queue_messages(stack.clients, flaky_worker.dlq)):
+        assert asyncio.get_running_loop().time() < deadline, "the message never reached the DLQ"
+    assert json.loads(dead[0])["job_id"] == "flaky-job"
+
+
+async def test_poison_message_goes_to_the_dlq(stack: Stack, flaky_worker: Settings) -> None:
+    url = (await stack.clients.sqs.get_queue_url(QueueName=flaky_worker.jobs_queue))["QueueUrl"]
+    await stack.clients.sqs.send_message(QueueUrl=url, MessageBody="this is not a job")
+    deadline = asyncio.get_running_loop().time() + 30
+    while "this is not a job" not in await queue_messages(stack.clients, flaky_worker.dlq):
+        assert asyncio.get_running_loop().time() < deadline, "the poison message never reached the DLQ"
