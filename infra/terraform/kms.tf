@@ -20,8 +20,8 @@ data "aws_iam_policy_document" "kms" {
   #checkov:skip=CKV_AWS_356:Key policy: a key policy's resource is always "*" (the key it is attached to); no other resource can be named.
   statement {
     sid       = "AccountAdministersKeyThroughIam"
-    actions   = ["kms:*"]
-    resources = ["*"]
+    actions   = ["kms:*"] # reason: AWS's default key policy; IAM policies in this account decide who may use the key.
+    resources = ["*"]     # reason: in a key policy "*" is the key the policy is attached to.
     principals {
       type        = "AWS"
       identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
@@ -39,7 +39,7 @@ data "aws_iam_policy_document" "kms" {
       "kms:GenerateDataKeyWithoutPlaintext",
       "kms:DescribeKey",
     ]
-    resources = ["*"]
+    resources = ["*"] # reason: in a key policy "*" is the key the policy is attached to.
     principals {
       type        = "Service"
       identifiers = ["logs.${var.region}.amazonaws.com"]
@@ -54,7 +54,7 @@ data "aws_iam_policy_document" "kms" {
   statement {
     sid       = "CloudWatchAlarmsPublishToEncryptedAlarmTopic"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = ["*"]
+    resources = ["*"] # reason: in a key policy "*" is the key the policy is attached to.
     principals {
       type        = "Service"
       identifiers = ["cloudwatch.amazonaws.com"]
