@@ -31,7 +31,7 @@ def local_settings(moto_port: int, **overrides: object) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
-def example(url: str, layout: str = "waybill") -> str:
+def example(url: str, layout: str = "ticket") -> str:
     """A copy-paste session against the running stack, using the rendered samples the project ships."""
     template, regions, query = (
         f"samples/{layout}-{part}" for part in ("template.png", "regions.json", "query.jpg")

@@ -63,11 +63,15 @@ def _sync_answer(view: JobView) -> web.Response:
     if not record.status.terminal:
         return _accepted(record)
     if record.status is JobStatus.succeeded and view.result and view.result.result is not None:
-        return web.json_response([f.model_dump() for f in view.result.result])
+        # The body is the CustomOCR list; the header lets a client find the job (GET /jobs/{id}) for details.
+        return web.json_response(
+            [f.model_dump() for f in view.result.result], headers={"x-job-id": record.job_id}
+        )
     error = (view.result.error if view.result else None) or record.error
     code = error.code if error else "job_failed"
     message = error.message if error else "the job failed"
     response = error_response(_FAILED_JOB_STATUS.get(code, 422), code, message)
+    response.headers["x-job-id"] = record.job_id
     return response
 
 

@@ -1,0 +1,217 @@
+"""End-to-end latency of the local stack next to the pure OCR time of the same jobs.
+
+Starts moto's server, the gateway and one CPU worker in this process (the worker's OCR runs in its own
+process, as in production), registers the shipped ticket sample (and the real jkb screen when
+../shared/eval is present), then sends synchronous CustomOCR queries at concurrency 1 and 8.
+
+For every job the worker reports its pure OCR time (the pipeline's own timings); the rest of the end-to-end
+time is pipeline overhead: HTTP, S3/DynamoDB/SQS/SNS calls, queue wait, result polling. The job record's
+timestamps split that overhead into gateway intake, queue wait (where moto's SQS long-poll sits), worker
+(S3 reads/writes, DynamoDB, SNS) and the gateway noticing the result.
+
+    python -m bench.e2e [--requests 20] [--out bench/results/e2e.json]
+"""
+
+import argparse
+import asyncio
+import base64
+import json
+import statistics
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from moto.server import ThreadedMotoServer
+
+from common.aws import AwsClients
+from common.store import Store
+from devstack.__main__ import local_settings
+from devstack.resources import create_resources
+from producer.app import create_app
+from worker.ocr import OcrPool
+from worker.service import engine_config, serve
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_EVAL = REPO.parent / "shared" / "eval" / "aws-healthcode"
+MOTO_PORT, API_PORT = 5077, 8077
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _ts(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()
+
+
+def cases() -> list[tuple[str, bytes, list[Any], bytes]]:
+    found = [
+        (
+            "ticket (shipped sample)",
+            (REPO / "samples/ticket-template.png").read_bytes(),
+            json.loads((REPO / "samples/ticket-regions.json").read_text()),
+            (REPO / "samples/ticket-query.jpg").read_bytes(),
+        )
+    ]
+    if SHARED_EVAL.is_dir():
+        regions = json.loads((SHARED_EVAL / "templates.json").read_text())["jkb"]
+        found.append(
+            (
+                "jkb (real screen)",
+                (SHARED_EVAL / "jkb-template.png").read_bytes(),
+                regions,
+                (SHARED_EVAL / "jkb-test-input.png").read_bytes(),
+            )
+        )
+    return found
+
+
+async def measure(
+    http: aiohttp.ClientSession,
+    url: str,
+    store: Store,
+    template_id: str,
+    query: bytes,
+    n: int,
+    concurrency: int,
+) -> dict[str, Any]:
+    body = {"template_id": template_id, "img": base64.b64encode(query).decode()}
+    e2e: list[float] = []
+    ocr: list[float] = []
+    stages: dict[str, list[float]] = {
+        "gateway_intake": [],
+        "queue_wait": [],
+        "worker": [],
+        "result_pickup": [],
+    }
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def run() -> None:
+        async with semaphore:
+            started = time.time()
+            # The synchronous CustomOCR call, as an old client makes it.
+            async with http.post(f"{url}/custom_ocr", json=body) as response:
+                assert response.status == 200, await response.text()
+                await response.read()
+                job_id = response.headers["x-job-id"]
+            answered = time.time()
+            record = await store.get_job(job_id)
+            assert record is not None and record.started_at and record.finished_at
+            result = await store.get_result(record.result_key)
+            assert result.detail is not None
+            e2e.append(answered - started)
+            ocr.append(result.detail["timings"]["total_ms"] / 1000)
+            stages["gateway_intake"].append(_ts(record.created_at) - started)
+            stages["queue_wait"].append(_ts(record.started_at) - _ts(record.created_at))
+            stages["worker"].append(_ts(record.finished_at) - _ts(record.started_at))
+            stages["result_pickup"].append(answered - _ts(record.finished_at))
+
+    wall = time.monotonic()
+    await asyncio.gather(*(run() for _ in range(n)))
+    wall = time.monotonic() - wall
+    overhead = [e - o for e, o in zip(e2e, ocr, strict=True)]
+    return {
+        "concurrency": concurrency,
+        "requests": n,
+        "throughput_per_s": n / wall,
+        "e2e_p50_s": statistics.median(e2e),
+        "e2e_p95_s": percentile(e2e, 0.95),
+        "ocr_p50_s": statistics.median(ocr),
+        "ocr_p95_s": percentile(ocr, 0.95),
+        "overhead_p50_s": statistics.median(overhead),
+        "overhead_share_p50": statistics.median([o / e for o, e in zip(overhead, e2e, strict=True)]),
+        "stages_p50_s": {name: statistics.median(values) for name, values in stages.items()},
+    }
+
+
+async def sqs_round_trip(clients: AwsClients, n: int = 20) -> float:
+    """Median send → long-poll receive → delete on an idle moto queue: moto's own share of queue wait."""
+    url = (await clients.sqs.create_queue(QueueName="bench-round-trip"))["QueueUrl"]
+    times = []
+    for _ in range(n):
+        started = time.monotonic()
+        await clients.sqs.send_message(QueueUrl=url, MessageBody="x")
+        response = await clients.sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20, MaxNumberOfMessages=1)
+        await clients.sqs.delete_message(QueueUrl=url, ReceiptHandle=response["Messages"][0]["ReceiptHandle"])
+        times.append(time.monotonic() - started)
+    return statistics.median(times)
+
+
+async def main(requests: int, out: Path) -> None:
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=MOTO_PORT, verbose=False)
+    moto.start()
+    settings = local_settings(MOTO_PORT, port=API_PORT)
+    clients = await AwsClients.open(settings)
+    await create_resources(clients, settings)
+    ocr_pool = OcrPool(engine_config(settings), settings.ocr_processes)
+    await ocr_pool.start()
+    runner = web.AppRunner(create_app(settings), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", API_PORT).start()
+    stop = asyncio.Event()
+    worker = asyncio.create_task(serve(settings, ocr_pool, stop))
+    url = f"http://127.0.0.1:{API_PORT}"
+    report: dict[str, Any] = {
+        "machine": "this 2-core CPU machine; moto server for S3/SQS/DynamoDB/SNS",
+        "sets": {},
+    }
+    try:
+        report["moto_sqs_round_trip_p50_s"] = await sqs_round_trip(clients)
+        store = Store(clients, settings)
+        async with aiohttp.ClientSession() as http:
+            for name, template, regions, query in cases():
+                async with http.post(
+                    f"{url}/custom_ocr",
+                    json={"type": "add", "img": base64.b64encode(template).decode(), "template": regions},
+                ) as response:
+                    template_id = (await response.json())["template_id"]
+                await measure(http, url, store, template_id, query, 2, 1)  # warm caches
+                report["sets"][name] = [
+                    await measure(http, url, store, template_id, query, requests, c) for c in (1, 8)
+                ]
+    finally:
+        stop.set()
+        await worker
+        await runner.cleanup()
+        ocr_pool.close()
+        await clients.close()
+        moto.stop()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")  # noqa: ASYNC240 - after the run
+    print(render(report))
+    print(f"written to {out}")
+
+
+def render(report: dict[str, Any]) -> str:
+    lines = [
+        f"moto SQS send→receive→delete p50: {report['moto_sqs_round_trip_p50_s'] * 1000:.0f} ms",
+        "| set | concurrency | e2e p50 / p95 (s) | OCR p50 (s) | overhead p50 (s, share of e2e) "
+        "| intake / queue / worker / pickup p50 (ms) | req/s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, rows in report["sets"].items():
+        for r in rows:
+            st = {k: v * 1000 for k, v in r["stages_p50_s"].items()}
+            lines.append(
+                f"| {name} | {r['concurrency']} | {r['e2e_p50_s']:.3f} / {r['e2e_p95_s']:.3f} "
+                f"| {r['ocr_p50_s']:.3f} "
+                f"| {r['overhead_p50_s']:.3f} ({r['overhead_share_p50']:.0%}) "
+                f"| {st['gateway_intake']:.0f} / {st['queue_wait']:.0f} / {st['worker']:.0f} "
+                f"/ {st['result_pickup']:.0f} "
+                f"| {r['throughput_per_s']:.2f} |"
+            )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--out", type=Path, default=REPO / "bench/results/e2e.json")
+    args = parser.parse_args()
+    asyncio.run(main(args.requests, args.out))
