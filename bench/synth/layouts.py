@@ -285,4 +285,190 @@ TICKET = Layout(
     paper=(214, 232, 243),
 )
 
-LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (INVOICE, TICKET)}
+
+# ---------------------------------------------------------------- waybill
+WAYBILL_RED: RGB = (200, 30, 40)
+CONTENTS = ("文件 Documents", "衣服 Clothes", "书籍 Books", "电子产品 Electronics", "食品 Food", "配件 Parts")
+PAYMENTS = ("寄付现结", "寄付月结", "到付")
+
+
+def _waybill_values(rng: Rng) -> dict[str, str]:
+    day = v.date(rng, 2020, 2025)
+    return {
+        "运单号": "SD" + v.digits(rng, 12),
+        "寄件人姓名": v.person_name(rng),
+        "寄件人电话": v.mobile(rng),
+        "寄件人地址": v.address(rng, with_room=True),
+        "收件人姓名": v.person_name(rng),
+        "收件人电话": v.mobile(rng),
+        "收件人地址": v.address(rng, with_room=True),
+        "物品": v.pick(rng, CONTENTS),
+        "重量": f"{int(rng.integers(1, 300)) / 10}kg",
+        "付款方式": v.pick(rng, PAYMENTS),
+        "寄件日期": f"{day.isoformat()} {v.clock(rng)}",
+        "保价金额": v.money(Decimal(int(rng.integers(0, 2000)) * 5)) + "元",
+    }
+
+
+def _waybill_form(draw: Draw) -> None:
+    draw.rectangle((0, 0, 1100, 120), fill=WAYBILL_RED)
+    text(
+        draw, (40, 60), "速达快递 SUDA EXPRESS", size=44, style="sans-bold", fill=(255, 255, 255), anchor="lm"
+    )
+    text(draw, (1060, 60), "标准快递 Standard", size=28, fill=(255, 255, 255), anchor="rm")
+    for top, bottom, title in ((330, 600, "寄件人 Sender"), (610, 880, "收件人 Recipient")):
+        draw.rectangle((30, top, 1070, bottom), outline=INK, width=2)
+        text(draw, (50, top + 12), title, size=26, style="sans-bold", anchor="la")
+    draw.rectangle((30, 890, 1070, 1140), outline=INK, width=2)
+    draw.line((560, 890, 560, 1140), fill=INK, width=1)
+    draw.rectangle((30, 1160, 1070, 1330), outline=INK, width=2)
+    text(draw, (50, 1175), "收件人签收 Signature", size=24, anchor="la")
+    draw.line((300, 1290, 700, 1290), fill=INK, width=1)
+    text(draw, (50, 1360), "本运单条款详见背面 Terms and conditions on the back", size=22, anchor="la")
+    text(draw, (50, 1400), "客服电话 Service: 95338", size=22, anchor="la")
+
+
+def _waybill_extras(draw: Draw, rng: Rng, values: dict[str, str]) -> None:
+    _barcode(draw, (300, 145, 1040, 240), rng)
+    _barcode(draw, (620, 1380, 1040, 1450), rng)
+    text(draw, (830, 1470), values["运单号"], size=22, anchor="mm")
+
+
+WAYBILL = Layout(
+    name="waybill",
+    size=(1100, 1500),
+    fields=(
+        FieldSpec("运单号", (420, 252, 900, 308), "运单号 No.", size=32),
+        FieldSpec("寄件人姓名", (200, 390, 560, 440), "姓名 Name"),
+        FieldSpec("寄件人电话", (720, 390, 1050, 440), "电话 Tel"),
+        FieldSpec("寄件人地址", (50, 492, 1050, 546), "地址 Address", label_at="above"),
+        FieldSpec("收件人姓名", (200, 670, 560, 720), "姓名 Name"),
+        FieldSpec("收件人电话", (720, 670, 1050, 720), "电话 Tel"),
+        FieldSpec("收件人地址", (50, 772, 1050, 826), "地址 Address", label_at="above"),
+        FieldSpec("物品", (200, 910, 545, 960), "物品 Item"),
+        FieldSpec("重量", (720, 910, 1050, 960), "重量 Weight"),
+        FieldSpec("付款方式", (200, 990, 545, 1040), "付款 Payment"),
+        FieldSpec("寄件日期", (720, 990, 1050, 1040), "日期 Date"),
+        FieldSpec("保价金额", (200, 1070, 545, 1120), "保价 Insured"),
+    ),
+    generate=_waybill_values,
+    draw_form=_waybill_form,
+    draw_extras=_waybill_extras,
+)
+
+
+# ---------------------------------------------------------------- business licence
+LICENCE_RED: RGB = (190, 40, 35)
+COMPANY_TYPES = (
+    "有限责任公司（自然人投资或控股）",
+    "有限责任公司（自然人独资）",
+    "股份有限公司（非上市）",
+    "有限责任公司",
+    "个人独资企业",
+)
+SCOPE_TOP = 705  # business scope: four lines of free text below the left-hand fields
+CAPITALS_WAN = (10, 50, 100, 200, 300, 500, 1000, 1500, 2000, 5000)
+SCOPE_ITEMS = (
+    "技术开发",
+    "技术咨询",
+    "技术服务",
+    "软件销售",
+    "计算机系统集成",
+    "电子产品销售",
+    "货物进出口",
+    "广告设计",
+    "会议及展览服务",
+    "企业管理咨询",
+    "日用百货销售",
+    "仓储服务",
+)
+
+
+def _licence_values(rng: Rng) -> dict[str, str]:
+    founded = v.date(rng, 2000, 2024)
+    term_end = (
+        "长期"
+        if rng.random() < 0.4
+        else v.date_cn(founded.replace(year=founded.year + 30, day=min(founded.day, 28)))
+    )
+    return {
+        "统一社会信用代码": v.credit_code(rng),
+        "编号": v.digits(rng, 15),
+        "名称": v.company_name(rng),
+        "类型": v.pick(rng, COMPANY_TYPES),
+        "法定代表人": v.person_name(rng),
+        "注册资本": "人民币"
+        + v.amount_in_words(Decimal(int(v.pick(rng, tuple(map(str, CAPITALS_WAN)))) * 10000)),
+        "成立日期": v.date_cn(founded),
+        "营业期限": f"{v.date_cn(founded)}至{term_end}",
+        "住所": v.address(rng, with_room=False),
+        "登记日期": v.date_cn(v.date(rng, founded.year, 2025)),
+    }
+
+
+def _licence_form(draw: Draw) -> None:
+    draw.rectangle((30, 30, 1570, 1100), outline=LICENCE_RED, width=6)
+    draw.rectangle((46, 46, 1554, 1084), outline=LICENCE_RED, width=2)
+    draw.ellipse((755, 55, 845, 145), fill=LICENCE_RED)
+    star = [
+        (800 + 30 * np.cos(a), 100 + 30 * np.sin(a))
+        for a in np.linspace(-np.pi / 2, 3.5 * np.pi, 5, endpoint=False)
+    ]
+    draw.polygon(star, fill=(250, 210, 60))
+    text(draw, (800, 205), "营业执照", size=84, style="serif-bold", fill=INK, anchor="mm")
+    text(draw, (800, 275), "BUSINESS LICENSE", size=28, style="serif", fill=INK, anchor="mm")
+    text(draw, (1480, 80), "（副本）", size=26, style="serif", anchor="rm")
+    text(draw, (390, SCOPE_TOP), "经营范围 Scope", size=24, style="serif", anchor="rm")
+    _qr_like(draw, 110, 880, 27, 6, seed=37)
+    text(draw, (290, 1010), "扫描二维码登录国家企业信用信息公示系统", size=20, style="serif", anchor="lm")
+    text(draw, (1100, 900), "登记机关 Registration Authority", size=24, style="serif", anchor="rm")
+    # the authority's seal: outlined, over its own caption but clear of every field
+    draw.ellipse((1260, 800, 1480, 1000), outline=LICENCE_RED, width=5)
+    text(draw, (1370, 870), "★", size=44, fill=LICENCE_RED, anchor="mm")
+    text(draw, (1370, 940), "市场监督管理局", size=26, style="serif", fill=LICENCE_RED, anchor="mm")
+
+
+def _licence_extras(draw: Draw, rng: Rng, values: dict[str, str]) -> None:
+    scope = "、".join(v.pick(rng, SCOPE_ITEMS) for _ in range(int(rng.integers(6, 10))))
+    lines = [scope[i : i + 30] for i in range(0, len(scope), 30)][:4]
+    for row, line in enumerate(lines):
+        text(draw, (406, SCOPE_TOP + row * 40), line, size=26, style="serif", anchor="lm")
+
+
+def _licence_fields() -> tuple[FieldSpec, ...]:
+    left = (
+        ("名称", "名        称 Name"),
+        ("类型", "类        型 Type"),
+        ("法定代表人", "法定代表人 Legal Rep."),
+        ("营业期限", "营业期限 Term"),
+        ("住所", "住        所 Address"),
+    )
+    right = (("注册资本", "注册资本 Capital"), ("成立日期", "成立日期 Founded"))
+    return (
+        FieldSpec("统一社会信用代码", (110, 130, 560, 180), "统一社会信用代码 Credit Code", label_at="above"),
+        FieldSpec("编号", (1240, 126, 1540, 176), "编号 No."),
+        *(
+            FieldSpec(key, (400, 330 + 70 * row, 960, 380 + 70 * row), label, size=30, style="serif")
+            for row, (key, label) in enumerate(left)
+        ),
+        *(
+            FieldSpec(key, (1180, 330 + 70 * row, 1540, 380 + 70 * row), label, style="serif")
+            for row, (key, label) in enumerate(right)
+        ),
+        FieldSpec("登记日期", (1150, 1020, 1500, 1070), "登记日期 Date", style="serif"),
+    )
+
+
+LICENCE = Layout(
+    name="licence",
+    size=(1600, 1130),
+    fields=_licence_fields(),
+    generate=_licence_values,
+    draw_form=_licence_form,
+    draw_extras=_licence_extras,
+    paper=(250, 246, 236),
+    label_size=24,
+    label_style="serif",
+)
+
+LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (INVOICE, TICKET, WAYBILL, LICENCE)}
