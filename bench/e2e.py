@@ -141,7 +141,7 @@ async def sqs_round_trip(clients: AwsClients, n: int = 20) -> float:
     return statistics.median(times)
 
 
-async def main(requests: int, out: Path) -> None:
+async def main(requests: int) -> dict[str, Any]:
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=MOTO_PORT, verbose=False)
     moto.start()
     settings = local_settings(MOTO_PORT, port=API_PORT)
@@ -180,10 +180,16 @@ async def main(requests: int, out: Path) -> None:
         ocr_pool.close()
         await clients.close()
         moto.stop()
+    return report
+
+
+def write(report: dict[str, Any], out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")  # noqa: ASYNC240 - after the run
-    print(render(report))
-    print(f"written to {out}")
+    table = render(report)
+    out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    out.with_suffix(".md").write_text(table + "\n")
+    print(table)
+    print(f"written to {out} and {out.with_suffix('.md')}")
 
 
 def render(report: dict[str, Any]) -> str:
@@ -214,4 +220,4 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--out", type=Path, default=REPO / "bench/results/e2e.json")
     args = parser.parse_args()
-    asyncio.run(main(args.requests, args.out))
+    write(asyncio.run(main(args.requests)), args.out)

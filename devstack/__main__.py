@@ -32,17 +32,20 @@ def local_settings(moto_port: int, **overrides: object) -> Settings:
 
 
 def example(url: str, layout: str = "ticket") -> str:
-    """A copy-paste session against the running stack, using the rendered samples the project ships."""
+    """A copy-paste session against the running stack, using the rendered samples the project ships.
+
+    Bodies go through stdin (``-d @-``): a base64 image is longer than one command-line argument may be.
+    """
     template, regions, query = (
         f"samples/{layout}-{part}" for part in ("template.png", "regions.json", "query.jpg")
     )
-    add = f'{{"type":"add","img":"\'$(base64 -w0 {template})\'","template":\'$(cat {regions})\'}}'
-    ask = f'{{"template_id":"\'$TID\'","img":"\'$(base64 -w0 {query})\'"}}'
     return f"""Try it from the repository root:
 
-  TID=$(curl -s {url}/custom_ocr -d '{add}' \\
+  TID=$({{ printf '{{"type":"add","template":%s,"img":"' "$(cat {regions})"; \\
+          base64 -w0 {template}; printf '"}}'; }} | curl -s {url}/custom_ocr -d @- \\
         | python3 -c 'import json,sys; print(json.load(sys.stdin)["template_id"])')
-  curl -s {url}/custom_ocr -d '{ask}'
+  {{ printf '{{"template_id":"%s","img":"' "$TID"; base64 -w0 {query}; printf '"}}'; }} \\
+    | curl -s {url}/custom_ocr -d @-
   curl -s {url}/custom_ocr -d '{{"type":"list"}}'
 
 The API is described at {url}/openapi.json.

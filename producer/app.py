@@ -19,7 +19,7 @@ from common.schemas import AddTemplateRequest, JobRecord, JobStatus, QueryReques
 from common.settings import Settings
 from common.store import Store
 from producer.auth import OPEN_PATHS, ApiKeys
-from producer.errors import ApiError, error_response, json_errors
+from producer.errors import ApiError, error_response, json_errors, json_response
 from producer.openapi import openapi_spec
 from producer.service import Gateway, JobView
 
@@ -43,7 +43,7 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
 
 
 def _accepted(record: JobRecord) -> web.Response:
-    return web.json_response(
+    return json_response(
         {"job_id": record.job_id, "status": record.status.value, "result_url": f"/jobs/{record.job_id}"},
         status=202,
     )
@@ -64,7 +64,7 @@ def _sync_answer(view: JobView) -> web.Response:
         return _accepted(record)
     if record.status is JobStatus.succeeded and view.result and view.result.result is not None:
         # The body is the CustomOCR list; the header lets a client find the job (GET /jobs/{id}) for details.
-        return web.json_response(
+        return json_response(
             [f.model_dump() for f in view.result.result], headers={"x-job-id": record.job_id}
         )
     error = (view.result.error if view.result else None) or record.error
@@ -84,15 +84,15 @@ async def custom_ocr(request: web.Request) -> web.Response:
     gateway = request.app[GATEWAY]
     if kind == "add":
         template_id = await gateway.add_template(AddTemplateRequest.model_validate(body))
-        return web.json_response({"template_id": template_id})
+        return json_response({"template_id": template_id})
     if kind == "del":
         template_id = body.get("template_id")
         if not isinstance(template_id, str) or not template_id:
             raise ApiError(400, "invalid_request", "template_id: required for type 'del'")
         await gateway.delete_template(template_id)
-        return web.json_response({"template_id": template_id})
+        return json_response({"template_id": template_id})
     if kind == "list":
-        return web.json_response({"template_id_list": await gateway.list_templates()})
+        return json_response({"template_id_list": await gateway.list_templates()})
     if kind in ("query", None):
         return await _query(request, QueryRequest.model_validate(body), wait=True)
     raise ApiError(400, "invalid_type", f"type must be add, del, list or query, not {kind!r}")
@@ -105,22 +105,22 @@ async def create_template(request: web.Request) -> web.Response:
     template_id = await request.app[GATEWAY].add_template(
         AddTemplateRequest.model_validate(await _json_body(request))
     )
-    return web.json_response({"template_id": template_id}, status=201)
+    return json_response({"template_id": template_id}, status=201)
 
 
 async def list_templates(request: web.Request) -> web.Response:
-    return web.json_response({"template_id_list": await request.app[GATEWAY].list_templates()})
+    return json_response({"template_id_list": await request.app[GATEWAY].list_templates()})
 
 
 async def get_template(request: web.Request) -> web.Response:
     record = await request.app[GATEWAY].get_template(request.match_info["template_id"])
-    return web.json_response(record.model_dump(mode="json"))
+    return json_response(record.model_dump(mode="json"))
 
 
 async def delete_template(request: web.Request) -> web.Response:
     template_id = request.match_info["template_id"]
     await request.app[GATEWAY].delete_template(template_id)
-    return web.json_response({"template_id": template_id})
+    return json_response({"template_id": template_id})
 
 
 async def create_job(request: web.Request) -> web.Response:
@@ -129,14 +129,14 @@ async def create_job(request: web.Request) -> web.Response:
 
 async def get_job(request: web.Request) -> web.Response:
     view = await request.app[GATEWAY].job(request.match_info["job_id"])
-    return web.json_response(view.to_json())
+    return json_response(view.to_json())
 
 
 # --- operations --------------------------------------------------------------------------------------
 
 
 async def healthz(_: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 async def readyz(request: web.Request) -> web.Response:
@@ -153,11 +153,11 @@ async def readyz(request: web.Request) -> web.Response:
         for name, outcome in zip(checks, outcomes, strict=True)
     }
     ready = all(v == "ok" for v in report.values())
-    return web.json_response({"ready": ready, "checks": report}, status=200 if ready else 503)
+    return json_response({"ready": ready, "checks": report}, status=200 if ready else 503)
 
 
 async def openapi(_: web.Request) -> web.Response:
-    return web.json_response(openapi_spec())
+    return json_response(openapi_spec())
 
 
 @web.middleware

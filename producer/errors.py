@@ -1,6 +1,9 @@
 """Every rejection is a JSON ``{"error": {"code", "message"}}`` with a 4xx status naming the problem."""
 
+import functools
+import json
 import logging
+from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -9,6 +12,7 @@ from pydantic import ValidationError
 from common.images import ImageRejected
 
 log = logging.getLogger(__name__)
+_dumps = functools.partial(json.dumps, ensure_ascii=False)
 
 
 class ApiError(Exception):
@@ -19,8 +23,13 @@ class ApiError(Exception):
         self.message = message
 
 
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """JSON with CJK text as UTF-8 rather than \\u escapes: field values are mostly Chinese."""
+    return web.json_response(data, status=status, headers=headers, dumps=_dumps)
+
+
 def error_response(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+    return json_response({"error": {"code": code, "message": message}}, status=status)
 
 
 def describe_validation_error(exc: ValidationError) -> str:
