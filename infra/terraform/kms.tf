@@ -47,7 +47,10 @@ data "aws_iam_policy_document" "kms" {
     condition {
       test     = "ArnLike"
       variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:/${var.name}/*"]
+      values = [
+        "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:/${var.name}/*",
+        "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:/aws/ecs/containerinsights/${var.name}/*",
+      ]
     }
   }
 

@@ -3,6 +3,11 @@ output "api_url" {
   value       = "${local.https_enabled ? "https" : "http"}://${aws_lb.gateway.dns_name}"
 }
 
+output "load_balancer_dns_name" {
+  description = "DNS name of the load balancer: point your domain here (alias/CNAME) when certificate_arn is set."
+  value       = aws_lb.gateway.dns_name
+}
+
 output "region" {
   description = "Region of the stack."
   value       = var.region
