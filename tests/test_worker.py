@@ -2,7 +2,11 @@
 
 import asyncio
 import json
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +15,7 @@ from common.schemas import QueryJobMessage
 from common.settings import Settings
 from common.store import Store
 from devstack.resources import create_queues
-from tests.conftest import Stack
+from tests.conftest import REPO, Stack
 from tests.documents import b64, ticket
 from worker.ocr import OcrPool
 from worker.service import serve
@@ -161,3 +165,57 @@ async def test_poison_message_goes_to_the_dlq(stack: Stack, flaky_worker: Settin
     deadline = asyncio.get_running_loop().time() + 30
     while "this is not a job" not in await queue_messages(stack.clients, flaky_worker.dlq):
         assert asyncio.get_running_loop().time() < deadline, "the poison message never reached the DLQ"
+
+
+async def test_sigterm_finishes_the_job_in_flight_then_exits(stack: Stack, tmp_path: Path) -> None:
+    """`python -m worker` as a process: SIGTERM while a job runs → the job completes, then a clean exit."""
+    settings = stack.settings.model_copy(update={"jobs_queue": "sigterm-jobs", "dlq": "sigterm-jobs-dlq"})
+    await create_queues(stack.clients, settings)
+    ready = tmp_path / "ready"
+    env = {
+        **os.environ,
+        "CUSTOMOCR_AWS_ENDPOINT_URL": str(settings.aws_endpoint_url),
+        "CUSTOMOCR_JOBS_QUEUE": settings.jobs_queue,
+        "CUSTOMOCR_DLQ": settings.dlq,
+        "CUSTOMOCR_READY_FILE": str(ready),
+    }
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "worker", env=env, cwd=REPO)
+    try:
+        deadline = asyncio.get_running_loop().time() + 120
+        while not ready.exists():
+            assert process.returncode is None and asyncio.get_running_loop().time() < deadline, (
+                "worker not ready"
+            )
+            await asyncio.sleep(0.2)
+        template_id = await add(stack)
+        store = Store(stack.clients, stack.settings)
+        await store.put_object("queries/sigterm.jpg", ticket().query, "image/jpeg")
+        await store.create_job(
+            store.new_job(
+                job_id="sigterm-job",
+                template_id=template_id,
+                source="api",
+                image_bucket=store.bucket,
+                image_key="queries/sigterm.jpg",
+                result_key="results/sigterm-job.json",
+            )
+        )
+        url = (await stack.clients.sqs.get_queue_url(QueueName=settings.jobs_queue))["QueueUrl"]
+        message = QueryJobMessage(
+            job_id="sigterm-job", template_id=template_id, bucket=store.bucket, key="queries/sigterm.jpg"
+        )
+        await stack.clients.sqs.send_message(QueueUrl=url, MessageBody=message.model_dump_json())
+        for _ in range(2400):  # until the worker has taken the job (at most 2 minutes)
+            record = await store.get_job("sigterm-job")
+            if record is not None and record.status != "queued":
+                break
+            await asyncio.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), timeout=90) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+    record = await store.get_job("sigterm-job")
+    assert record is not None and record.status == "succeeded"
+    assert not ready.exists()
+    await stack.wait_queue_empty(settings.jobs_queue)
