@@ -14,9 +14,9 @@ import numpy as np
 
 from .compile import CompiledTemplate, feature_scale, sift_features, to_gray_scaled
 
-MAX_QUERY_FEATURES = 4000
+MAX_QUERY_FEATURES = 2000
 RATIO_TEST = 0.75
-RANSAC_THRESHOLD_PX = 4.0  # at feature scale (longest side <= 1024)
+RANSAC_THRESHOLD_PX = 4.0  # at feature scale (longest side <= FEATURE_SIDE)
 
 
 @dataclass(frozen=True)

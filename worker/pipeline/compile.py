@@ -14,8 +14,8 @@ from .schemas import RegionLike
 FORMAT_VERSION = 1
 # Features are computed on images scaled so the longest side is at most this (query too), which
 # keeps SIFT time bounded on 4000 px photos without losing the layout's structure.
-FEATURE_SIDE = 1024
-MAX_TEMPLATE_FEATURES = 4000
+FEATURE_SIDE = 768
+MAX_TEMPLATE_FEATURES = 2000
 
 
 @dataclass(frozen=True)

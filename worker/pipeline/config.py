@@ -47,6 +47,9 @@ class EngineConfig(BaseModel):
     device: Literal["cpu", "gpu"] = "cpu"
     # Threads per predictor; the worker runs one engine per process.
     cpu_threads: int = Field(default=2, ge=1)
+    # oneDNN on CPU; it caches compiled kernels per input shape (see docs/engine.md).
+    enable_mkldnn: bool = True
+    mkldnn_cache_capacity: int = Field(default=10, ge=1)
     rec_batch_size: int = Field(default=32, ge=1)
     orientation_batch_size: int = Field(default=16, ge=1)
     # Longest side for full-page detection (alignment fallback, baseline).
