@@ -1,0 +1,389 @@
+"""Field accuracy and OCR time of the template engine next to a naive full-page baseline, per image set.
+
+Sets:
+- `synthetic`: bench.synth documents, queries unperturbed (same layout, other values);
+- `synthetic-perturbed`: the same documents photographed (rotation, turns, perspective, scale, blur,
+  JPEG, noise, uneven light, background), see bench/synth/perturb.py;
+- `healthcode`: the real app screens in ../shared/eval/aws-healthcode/ (fields marked null skipped).
+
+Engines, on the same `OcrEngine` models in the same process:
+- template: `TemplateReader.read` (align, then read only the regions);
+- baseline: full-page detection + recognition of every line on the whole query, each line assigned to the
+  region (scaled by the query/template size ratio) that contains its centre.
+
+Time is per image, OCR only (decoding and template compilation excluded). Writes
+bench/results/accuracy.json and accuracy.md.
+
+    python -m bench.accuracy --per-layout 3                 # quick run
+    python -m bench.accuracy --per-layout 25 --per-field-errors bench/results/field-errors.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from bench.metrics import char_errors, exact_match
+from worker.pipeline import EngineConfig, Region, TemplateData, TemplateReader, compile_template, decode_image
+from worker.pipeline.engine import OcrEngine, crop_quad
+
+REPO = Path(__file__).resolve().parents[1]
+HEALTHCODE = REPO.parent / "shared" / "eval" / "aws-healthcode"
+RESULTS = REPO / "bench" / "results"
+SETS = ("synthetic", "synthetic-perturbed", "healthcode")
+ENGINES = ("template", "baseline")
+
+
+@dataclass(frozen=True)
+class Case:
+    case_id: str
+    template: str  # key into EvalSet.templates
+    query: Path
+    expected: dict[str, str]  # unscoreable (null) fields already dropped
+
+
+@dataclass
+class EvalSet:
+    name: str
+    templates: dict[str, TemplateData]
+    cases: list[Case]
+
+
+@dataclass
+class EngineTally:
+    """Per-engine sums for one set."""
+
+    matches: int = 0
+    fields: int = 0
+    char_errors: int = 0
+    chars: int = 0
+    times_ms: list[float] = field(default_factory=list)
+
+    def add(self, predicted: str, truth: str) -> tuple[bool, int]:
+        match = exact_match(predicted, truth)
+        errors, length = char_errors(predicted, truth)
+        self.matches += match
+        self.fields += 1
+        self.char_errors += errors
+        self.chars += length
+        return match, errors
+
+    def summary(self) -> dict[str, Any]:
+        times = np.array(self.times_ms) if self.times_ms else np.zeros(1)
+        return {
+            "exact_match": round(self.matches / self.fields, 4) if self.fields else None,
+            "cer": round(self.char_errors / self.chars, 4) if self.chars else None,
+            "p50_ms": round(float(np.percentile(times, 50)), 1),
+            "p95_ms": round(float(np.percentile(times, 95)), 1),
+        }
+
+
+def _regions(raw: list[Any]) -> list[Region]:
+    """CustomOCR template format `[[quad, name], ...]` to the pipeline's regions."""
+    return [Region(name=name, quad=tuple((float(x), float(y)) for x, y in quad)) for quad, name in raw]
+
+
+def _template(template_id: str, image_path: Path, raw_regions: list[Any]) -> TemplateData:
+    image = decode_image(image_path.read_bytes())
+    regions = _regions(raw_regions)
+    return TemplateData(template_id, image, regions, compile_template(image, regions))
+
+
+def _synthetic_cases(data_dir: Path, perturb: str, per_layout: int, seed: int, layouts: list[str]) -> Path:
+    """Generate the set in a child process (so its memory does not count towards this one's peak RSS),
+    unless `data_dir` already holds it with the same parameters."""
+    cases_path = data_dir / "cases.json"
+    if cases_path.is_file():
+        cases = json.loads(cases_path.read_text(encoding="utf-8"))
+        same = (cases["perturb"], cases["per_layout"], cases["seed"]) == (perturb, per_layout, seed)
+        if same and sorted(cases["templates"]) == sorted(layouts):
+            return cases_path
+    command = [sys.executable, "-m", "bench.synth", "dataset", "--out", str(data_dir), "--perturb", perturb]
+    command += ["--per-layout", str(per_layout), "--seed", str(seed), "--layouts", *layouts]
+    subprocess.run(command, check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+    return cases_path
+
+
+def load_synthetic(name: str, cases_path: Path) -> EvalSet:
+    root = cases_path.parent
+    data = json.loads(cases_path.read_text(encoding="utf-8"))
+    templates = {
+        layout: _template(
+            f"synth-{layout}",
+            root / spec["image"],
+            json.loads((root / spec["regions"]).read_text(encoding="utf-8")),
+        )
+        for layout, spec in data["templates"].items()
+    }
+    cases = [Case(c["id"], c["layout"], root / c["query"], c["expected"]) for c in data["cases"]]
+    return EvalSet(name, templates, cases)
+
+
+def load_healthcode(root: Path = HEALTHCODE) -> EvalSet | None:
+    if not root.is_dir():
+        return None
+    regions = json.loads((root / "templates.json").read_text(encoding="utf-8"))
+    expected = json.loads((root / "expected.json").read_text(encoding="utf-8"))
+    templates: dict[str, TemplateData] = {}
+    cases = []
+    for case in expected["cases"]:
+        layout = case["layout"]
+        if layout not in templates:
+            templates[layout] = _template(f"healthcode-{layout}", root / case["template"], regions[layout])
+        scored = {key: value for key, value in case["expected"].items() if value is not None}
+        cases.append(Case(f"{layout}:{case['query']}", layout, root / case["query"], scored))
+    return EvalSet("healthcode", templates, cases)
+
+
+def _reading_order(boxes: list[tuple[float, float, float, str]]) -> list[str]:
+    """(centre x, centre y, height, text) -> texts in rows top to bottom, each row left to right."""
+    rows: list[list[tuple[float, float, float, str]]] = []
+    for box in sorted(boxes, key=lambda b: b[1]):
+        if rows and abs(box[1] - rows[-1][-1][1]) < 0.5 * max(box[2], rows[-1][-1][2]):
+            rows[-1].append(box)
+        else:
+            rows.append([box])
+    return [b[3] for row in rows for b in sorted(row, key=lambda b: b[0])]
+
+
+def read_full_page(engine: OcrEngine, query: np.ndarray, template: TemplateData) -> dict[str, str]:
+    """The naive baseline: OCR the whole page, give each region the lines whose centres fall inside it
+    after scaling the region by the query/template size ratio."""
+    quads = engine.detect([query])[0]
+    lines = engine.recognize([crop_quad(query, quad) for quad in quads])
+    template_height, template_width = template.image.shape[:2]
+    scale = np.array([query.shape[1] / template_width, query.shape[0] / template_height], np.float32)
+    values = {}
+    for region in template.regions:
+        polygon = (np.array(region.quad, np.float32) * scale).reshape(-1, 1, 2)
+        inside = []
+        for quad, line in zip(quads, lines, strict=True):
+            centre_x, centre_y = (float(c) for c in quad.mean(axis=0))
+            if line.text and cv2.pointPolygonTest(polygon, (centre_x, centre_y), False) >= 0:
+                inside.append((centre_x, centre_y, float(np.ptp(quad[:, 1])), line.text))
+        values[region.name] = " ".join(_reading_order(inside))
+    return values
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.machine()
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def evaluate(
+    reader: TemplateReader, eval_set: EvalSet, with_baseline: bool
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield ("field", record) per scored field and finally ("summary", set summary)."""
+    tallies = {engine: EngineTally() for engine in ENGINES if with_baseline or engine == "template"}
+    methods: Counter[str] = Counter()
+    error_codes: Counter[str] = Counter()
+    for case in eval_set.cases:
+        template = eval_set.templates[case.template]
+        query = decode_image(case.query.read_bytes())
+        started = time.perf_counter()
+        result = reader.read(query, template)
+        tallies["template"].times_ms.append((time.perf_counter() - started) * 1000)
+        methods[result.alignment.method] += 1
+        if result.error is not None:
+            error_codes[result.error.code] += 1
+        template_fields = {f.key: f for f in result.fields}
+        baseline_values: dict[str, str] = {}
+        if with_baseline:
+            started = time.perf_counter()
+            baseline_values = read_full_page(reader.engine, query, template)
+            tallies["baseline"].times_ms.append((time.perf_counter() - started) * 1000)
+        for key, truth in case.expected.items():
+            found = template_fields.get(key)
+            record: dict[str, Any] = {
+                "set": eval_set.name,
+                "case": case.case_id,
+                "field": key,
+                "truth": truth,
+                "template": found.value if found else "",
+                "template_score": found.score if found else 0.0,
+                "alignment": result.alignment.method,
+            }
+            record["template_match"], record["template_char_errors"] = tallies["template"].add(
+                record["template"], truth
+            )
+            if with_baseline:
+                record["baseline"] = baseline_values.get(key, "")
+                record["baseline_match"], record["baseline_char_errors"] = tallies["baseline"].add(
+                    record["baseline"], truth
+                )
+            yield "field", record
+    summary: dict[str, Any] = {
+        "images": len(eval_set.cases),
+        "fields": tallies["template"].fields,
+        "fields_per_template": {key: len(t.regions) for key, t in eval_set.templates.items()},
+        "alignment_methods": dict(methods),
+        "errors": dict(error_codes),
+        **{engine: tally.summary() for engine, tally in tallies.items()},
+    }
+    if with_baseline and tallies["baseline"].times_ms:
+        ratio = summary["template"]["p50_ms"] / summary["baseline"]["p50_ms"]
+        summary["time_ratio_p50"] = round(ratio, 3)
+    yield "summary", summary
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f} %"
+
+
+def markdown(report: dict[str, Any]) -> str:
+    run = report["run"]
+    lines = [
+        "# Accuracy and OCR time: template engine vs full-page baseline",
+        "",
+        f"Run {run['finished']} on {run['machine']} ({run['cpus']} CPUs), device `{run['device']}`, "
+        f"profile `{run['profile']}`, {run['cpu_threads']} CPU threads; synthetic: {run['per_layout']} "
+        f"queries per layout, seed {run['seed']}, layouts {', '.join(run['layouts'])}.",
+        f"Command: `{run['command']}`",
+        "",
+        "| set | images | fields | template EM | baseline EM | template CER | baseline CER "
+        "| template p50 / p95 ms | baseline p50 / p95 ms | p50 ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, s in report["sets"].items():
+        base = s.get("baseline", {})
+        lines.append(
+            f"| {name} | {s['images']} | {s['fields']} | {_percent(s['template']['exact_match'])} "
+            f"| {_percent(base.get('exact_match'))} | {_percent(s['template']['cer'])} "
+            f"| {_percent(base.get('cer'))} | {s['template']['p50_ms']:.0f} / {s['template']['p95_ms']:.0f} "
+            f"| {base.get('p50_ms', 0):.0f} / {base.get('p95_ms', 0):.0f} | {s.get('time_ratio_p50', '–')} |"
+        )
+    res = report["resources"]
+    lines += [
+        "",
+        f"Model load + warm-up: {res['load_warmup_s']:.2f} s. RSS after warm-up: "
+        f"{res['rss_after_warmup_mb']:.0f} MB; peak RSS of the run: {res['peak_rss_mb']:.0f} MB.",
+        "",
+        "EM: field exact match after NFKC and whitespace removal (NFKC folds full-width to half-width). "
+        "CER: total edit distance / total truth characters. Time: OCR per image (decode and template "
+        "compile excluded).",
+        "",
+        "Alignment methods per set: "
+        + "; ".join(f"{name}: {s['alignment_methods']}" for name, s in report["sets"].items()),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.accuracy", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
+    parser.add_argument("--per-layout", type=int, default=10, help="synthetic queries per layout")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--layouts", nargs="+", default=None, help="synthetic layouts (default: all)")
+    parser.add_argument("--data-dir", type=Path, default=None, help="keep/reuse generated sets here")
+    parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    parser.add_argument("--profile", default=EngineConfig().profile)
+    parser.add_argument("--model-root", type=Path, default=EngineConfig().model_root)
+    parser.add_argument("--cpu-threads", type=int, default=EngineConfig().cpu_threads)
+    parser.add_argument("--no-baseline", action="store_true", help="template engine only")
+    parser.add_argument("--per-field-errors", type=Path, default=None, help="JSON lines of wrong fields")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+
+    from bench.synth import LAYOUTS  # the generator runs in a child process; this only lists layouts
+
+    layouts = args.layouts or list(LAYOUTS)
+    config = EngineConfig(
+        profile=args.profile, model_root=args.model_root, device=args.device, cpu_threads=args.cpu_threads
+    )
+    started = time.perf_counter()
+    reader = TemplateReader(config)
+    reader.warmup()
+    load_warmup_s = time.perf_counter() - started
+    rss_after_warmup = _rss_mb()
+    print(f"models loaded and warmed up in {load_warmup_s:.2f} s, RSS {rss_after_warmup:.0f} MB")
+
+    with tempfile.TemporaryDirectory(prefix="customocr-bench-") as scratch:
+        data_root = args.data_dir or Path(scratch)
+        report_sets: dict[str, Any] = {}
+        wrong: list[dict[str, Any]] = []
+        for set_name in args.sets:
+            if set_name == "healthcode":
+                eval_set = load_healthcode()
+                if eval_set is None:
+                    print(f"skipping healthcode: {HEALTHCODE} is absent")
+                    continue
+            else:
+                perturb = "all" if set_name == "synthetic-perturbed" else "none"
+                cases_path = _synthetic_cases(
+                    data_root / f"{set_name}-s{args.seed}", perturb, args.per_layout, args.seed, layouts
+                )
+                eval_set = load_synthetic(set_name, cases_path)
+            print(f"{set_name}: {len(eval_set.cases)} images")
+            for kind, payload in evaluate(reader, eval_set, with_baseline=not args.no_baseline):
+                if kind == "summary":
+                    report_sets[set_name] = payload
+                elif not (payload["template_match"] and payload.get("baseline_match", True)):
+                    wrong.append(payload)
+
+    report = {
+        "run": {
+            "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "command": "python -m bench.accuracy " + " ".join(argv if argv is not None else sys.argv[1:]),
+            "machine": _cpu_model(),
+            "cpus": len(os.sched_getaffinity(0)),
+            "device": args.device,
+            "profile": args.profile,
+            "cpu_threads": args.cpu_threads,
+            "per_layout": args.per_layout,
+            "seed": args.seed,
+            "layouts": layouts,
+        },
+        "resources": {
+            "load_warmup_s": round(load_warmup_s, 2),
+            "rss_after_warmup_mb": round(rss_after_warmup, 1),
+            "peak_rss_mb": round(_peak_rss_mb(), 1),
+        },
+        "sets": report_sets,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "accuracy.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    table = markdown(report)
+    (args.out / "accuracy.md").write_text(table, encoding="utf-8")
+    print(table)
+    if args.per_field_errors is not None:
+        args.per_field_errors.parent.mkdir(parents=True, exist_ok=True)
+        with args.per_field_errors.open("w", encoding="utf-8") as out:
+            for record in wrong:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        worst = Counter((r["set"], r["field"]) for r in wrong if not r["template_match"])
+        print(f"{len(wrong)} fields wrong for at least one engine, written to {args.per_field_errors}")
+        for (set_name, key), count in worst.most_common(10):
+            print(f"  template wrong {count}x: {set_name} / {key}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
