@@ -115,7 +115,8 @@ RUN pip install --no-cache-dir -r /tmp/worker-gpu.txt \
 WORKDIR /app
 COPY models/ models/
 # Every model of the PP-OCRv5 manifest (mobile and server), each checked against its sha256;
-# the build fails on a mismatch. Nothing is downloaded when the container runs.
+# the build fails on a mismatch or on a digest not yet pinned in models/manifest.json.
+# Nothing is downloaded when the container runs.
 RUN python models/fetch_manifest.py --dest /app/models/ppocrv5
 COPY common/ common/
 COPY worker/ worker/
