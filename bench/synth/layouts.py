@@ -471,4 +471,76 @@ LICENCE = Layout(
     label_style="serif",
 )
 
-LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (INVOICE, TICKET, WAYBILL, LICENCE)}
+
+# ---------------------------------------------------------------- phone app screen (health-pass-like)
+APP_TEAL: RGB = (0, 137, 123)
+APP_STATUS_COLOURS: dict[str, RGB] = {"绿码": (22, 160, 70), "黄码": (230, 170, 0), "红码": (215, 40, 40)}
+APP_TESTS = ("阴性 Negative", "未检测 None")
+APP_VACCINES = ("已完成3剂", "已完成2剂", "已完成1剂", "未接种")
+
+
+def _app_values(rng: Rng) -> dict[str, str]:
+    day = v.date(rng, 2021, 2025)
+    test_day = day.fromordinal(day.toordinal() - int(rng.integers(0, 4)))
+    name = v.person_name(rng)
+    seconds = f"{int(rng.integers(0, 60)):02d}"
+    return {
+        "姓名": name[0] + "*" * (len(name) - 2) + name[-1] if len(name) > 2 else name[0] + "*",
+        "证件号码": v.masked_id(rng),
+        "状态": v.pick(rng, tuple(APP_STATUS_COLOURS)),
+        "更新时间": f"{day.isoformat()} {v.clock(rng)}:{seconds}",
+        "核酸检测": v.pick(rng, APP_TESTS),
+        "检测时间": f"{test_day.isoformat()} {v.clock(rng)}",
+        "疫苗接种": v.pick(rng, APP_VACCINES),
+        "有效期至": f"{day.fromordinal(day.toordinal() + 1).isoformat()} 24:00",
+    }
+
+
+def _app_form(draw: Draw) -> None:
+    draw.rectangle((0, 0, 750, 160), fill=APP_TEAL)
+    text(
+        draw,
+        (375, 112),
+        "健康通行码 Health Pass",
+        size=36,
+        style="sans-bold",
+        fill=(255, 255, 255),
+        anchor="mm",
+    )
+    draw.rounded_rectangle((30, 190, 720, 1250), radius=24, fill=(255, 255, 255))
+    draw.line((60, 890, 690, 890), fill=(220, 220, 220), width=2)
+    text(
+        draw, (375, 1290), "本服务由示例政务平台提供 Demo service", size=20, fill=(140, 140, 140), anchor="mm"
+    )
+
+
+def _app_extras(draw: Draw, rng: Rng, values: dict[str, str]) -> None:
+    """Status-bar clock and battery, and the personal code coloured by status."""
+    text(draw, (40, 30), v.clock(rng), size=24, style="sans-bold", fill=(255, 255, 255), anchor="lm")
+    battery = int(rng.integers(10, 100))
+    text(draw, (650, 30), f"{battery}%", size=22, fill=(255, 255, 255), anchor="rm")
+    draw.rectangle((660, 20, 700, 40), outline=(255, 255, 255), width=2)
+    draw.rectangle((662, 22, 662 + 36 * battery // 100, 38), fill=(255, 255, 255))
+    _qr_like(draw, 230, 385, 29, 10, seed=int(rng.integers(2**31)), ink=APP_STATUS_COLOURS[values["状态"]])
+
+
+APP = Layout(
+    name="app",
+    size=(750, 1334),
+    fields=(
+        FieldSpec("姓名", (230, 225, 690, 275), "姓名 Name"),
+        FieldSpec("证件号码", (230, 295, 690, 345), "证件号码 ID"),
+        FieldSpec("状态", (215, 700, 535, 780), size=48, style="sans-bold", align="center"),
+        FieldSpec("更新时间", (175, 820, 575, 870), size=28, align="center"),
+        FieldSpec("核酸检测", (330, 910, 690, 960), "核酸检测 Test"),
+        FieldSpec("检测时间", (330, 980, 690, 1030), "检测时间 Tested"),
+        FieldSpec("疫苗接种", (330, 1050, 690, 1100), "疫苗接种 Vaccine"),
+        FieldSpec("有效期至", (330, 1120, 690, 1170), "有效期至 Valid"),
+    ),
+    generate=_app_values,
+    draw_form=_app_form,
+    draw_extras=_app_extras,
+    paper=(240, 242, 245),
+)
+
+LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (INVOICE, TICKET, WAYBILL, LICENCE, APP)}
