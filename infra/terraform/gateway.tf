@@ -172,7 +172,6 @@ resource "aws_lb_listener" "http" {
   }
   #checkov:skip=CKV_AWS_2:Plain HTTP is served only when certificate_arn is empty (a demo without a domain); with a certificate this listener redirects to HTTPS.
   #checkov:skip=CKV_AWS_103:Same listener: TLS policy applies to the HTTPS listener, which uses ELBSecurityPolicy-TLS13-1-2-2021-06.
-  #checkov:skip=CKV2_AWS_20:The redirect to HTTPS is in place whenever a certificate is configured (dynamic default_action above).
 }
 
 # --- task and service ----------------------------------------------------------------------------

@@ -1,7 +1,9 @@
-# The stack's own VPC: public subnets hold the load balancer and the NAT gateway, private subnets
-# hold every task and GPU instance. S3 and DynamoDB traffic takes free gateway endpoints; the rest
-# (SQS, SNS, ECR, Logs, Secrets Manager) leaves through one NAT gateway, cheaper at idle than the
-# eight interface endpoints it would take to avoid it.
+# The stack's own VPC: one public and one private subnet per availability zone. Public subnets hold
+# the load balancer and the NAT gateway, private subnets every task and GPU instance. S3 and
+# DynamoDB traffic takes free gateway endpoints; the rest (SQS, SNS, ECR, Logs, Secrets Manager)
+# leaves through one NAT gateway, cheaper at idle than the eight interface endpoints it would take
+# to avoid it. One NAT gateway, not one per zone: an outage of its zone cuts egress for all tasks
+# until it recovers, the price of half the idle cost.
 
 resource "aws_vpc" "main" {
   cidr_block           = var.vpc_cidr

@@ -131,7 +131,6 @@ resource "aws_autoscaling_group" "worker" {
     # Managed scaling owns the desired capacity.
     ignore_changes = [desired_capacity]
   }
-  #checkov:skip=CKV2_AWS_15:The worker instances serve no load balancer; ECS health checks the tasks and replaces unhealthy ones.
 }
 
 resource "aws_ecs_capacity_provider" "worker_gpu" {
