@@ -47,6 +47,7 @@ HEALTHCODE = REPO.parent / "shared" / "eval" / "aws-healthcode"
 RESULTS = REPO / "bench" / "results"
 SETS = ("synthetic", "synthetic-perturbed", "healthcode")
 ENGINES = ("template", "baseline")
+SMALL_TEMPLATE_FIELDS = 10  # the time target is stated for templates of at most this many fields
 
 
 @dataclass(frozen=True)
@@ -198,68 +199,140 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def _engines_summary(tallies: dict[str, EngineTally]) -> dict[str, Any]:
+    summary: dict[str, Any] = {engine: tally.summary() for engine, tally in tallies.items()}
+    if "baseline" in tallies and tallies["baseline"].times_ms:
+        summary["time_ratio_p50"] = round(summary["template"]["p50_ms"] / summary["baseline"]["p50_ms"], 3)
+    return summary
+
+
 def evaluate(
     reader: TemplateReader, eval_set: EvalSet, with_baseline: bool
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Yield ("field", record) per scored field and finally ("summary", set summary)."""
-    tallies = {engine: EngineTally() for engine in ENGINES if with_baseline or engine == "template"}
+    """Yield ("field", record) per scored field and finally ("summary", set summary), the summary
+    broken down per template too (the time target depends on the number of fields)."""
+    engines = [engine for engine in ENGINES if with_baseline or engine == "template"]
+    overall = {engine: EngineTally() for engine in engines}
+    per_template = {key: {engine: EngineTally() for engine in engines} for key in eval_set.templates}
+    images: Counter[str] = Counter()
     methods: Counter[str] = Counter()
     error_codes: Counter[str] = Counter()
     for case in eval_set.cases:
         template = eval_set.templates[case.template]
         query = decode_image(case.query.read_bytes())
+        images[case.template] += 1
         started = time.perf_counter()
         result = reader.read(query, template)
-        tallies["template"].times_ms.append((time.perf_counter() - started) * 1000)
+        elapsed = {"template": (time.perf_counter() - started) * 1000}
         methods[result.alignment.method] += 1
         if result.error is not None:
             error_codes[result.error.code] += 1
-        template_fields = {f.key: f for f in result.fields}
-        baseline_values: dict[str, str] = {}
+        values = {"template": {f.key: f.value for f in result.fields}}
         if with_baseline:
             started = time.perf_counter()
-            baseline_values = read_full_page(reader.engine, query, template)
-            tallies["baseline"].times_ms.append((time.perf_counter() - started) * 1000)
+            values["baseline"] = read_full_page(reader.engine, query, template)
+            elapsed["baseline"] = (time.perf_counter() - started) * 1000
+        for engine in engines:
+            overall[engine].times_ms.append(elapsed[engine])
+            per_template[case.template][engine].times_ms.append(elapsed[engine])
+        scores = {f.key: f.score for f in result.fields}
         for key, truth in case.expected.items():
-            found = template_fields.get(key)
             record: dict[str, Any] = {
                 "set": eval_set.name,
                 "case": case.case_id,
                 "field": key,
                 "truth": truth,
-                "template": found.value if found else "",
-                "template_score": found.score if found else 0.0,
+                "template_score": scores.get(key, 0.0),
                 "alignment": result.alignment.method,
             }
-            record["template_match"], record["template_char_errors"] = tallies["template"].add(
-                record["template"], truth
-            )
-            if with_baseline:
-                record["baseline"] = baseline_values.get(key, "")
-                record["baseline_match"], record["baseline_char_errors"] = tallies["baseline"].add(
-                    record["baseline"], truth
+            for engine in engines:
+                predicted = values[engine].get(key, "")
+                per_template[case.template][engine].add(predicted, truth)
+                record[engine] = predicted
+                record[f"{engine}_match"], record[f"{engine}_char_errors"] = overall[engine].add(
+                    predicted, truth
                 )
             yield "field", record
     summary: dict[str, Any] = {
         "images": len(eval_set.cases),
-        "fields": tallies["template"].fields,
-        "fields_per_template": {key: len(t.regions) for key, t in eval_set.templates.items()},
+        "fields": overall["template"].fields,
         "alignment_methods": dict(methods),
         "errors": dict(error_codes),
-        **{engine: tally.summary() for engine, tally in tallies.items()},
+        **_engines_summary(overall),
+        "by_template": {
+            key: {
+                "images": images[key],
+                "regions": len(eval_set.templates[key].regions),
+                **_engines_summary(tallies),
+            }
+            for key, tallies in per_template.items()
+            if images[key]
+        },
     }
-    if with_baseline and tallies["baseline"].times_ms:
-        ratio = summary["template"]["p50_ms"] / summary["baseline"]["p50_ms"]
-        summary["time_ratio_p50"] = round(ratio, 3)
     yield "summary", summary
+
+
+def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The CPU targets of the engine issue, checked against this run's figures (those it measured)."""
+    sets = report["sets"]
+    checks: list[tuple[str, float | None, str, float]] = []
+
+    def em(set_name: str, engine: str) -> float | None:
+        return sets.get(set_name, {}).get(engine, {}).get("exact_match")
+
+    checks.append(("exact match, synthetic", em("synthetic", "template"), ">=", 0.99))
+    checks.append(("exact match, synthetic-perturbed", em("synthetic-perturbed", "template"), ">=", 0.97))
+    perturbed, perturbed_baseline = (
+        em("synthetic-perturbed", "template"),
+        em("synthetic-perturbed", "baseline"),
+    )
+    lead = (
+        None if perturbed is None or perturbed_baseline is None else round(perturbed - perturbed_baseline, 4)
+    )
+    checks.append(("exact-match lead over baseline, synthetic-perturbed", lead, ">=", 0.20))
+    small = [
+        t["time_ratio_p50"]
+        for name in ("synthetic", "synthetic-perturbed")
+        for t in sets.get(name, {}).get("by_template", {}).values()
+        if t["regions"] <= SMALL_TEMPLATE_FIELDS and "time_ratio_p50" in t
+    ]
+    worst = max(small) if small else None
+    checks.append((f"worst p50 time ratio, templates <= {SMALL_TEMPLATE_FIELDS} fields", worst, "<=", 0.4))
+    checks.append(("model load + warm-up (s)", report["resources"]["load_warmup_s"], "<=", 10.0))
+    checks.append(("peak RSS (MB)", report["resources"]["peak_rss_mb"], "<=", 1536.0))
+    return [
+        {
+            "target": name,
+            "measured": value,
+            "goal": f"{op} {goal}",
+            "met": None if value is None else (value >= goal if op == ">=" else value <= goal),
+        }
+        for name, value, op, goal in checks
+    ]
 
 
 def _percent(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f} %"
 
 
+def _row(label: str, images: int, s: dict[str, Any], fields: str) -> str:
+    template, base = s["template"], s.get("baseline", {})
+    base_time = f"{base['p50_ms']:.0f} / {base['p95_ms']:.0f}" if base else "–"
+    return (
+        f"| {label} | {images} | {fields} | {_percent(template['exact_match'])} "
+        f"| {_percent(base.get('exact_match'))} | {_percent(template['cer'])} | {_percent(base.get('cer'))} "
+        f"| {template['p50_ms']:.0f} / {template['p95_ms']:.0f} | {base_time} "
+        f"| {s.get('time_ratio_p50', '–')} |"
+    )
+
+
 def markdown(report: dict[str, Any]) -> str:
     run = report["run"]
+    header = [
+        "| {} | images | {} | template EM | baseline EM | template CER | baseline CER "
+        "| template p50 / p95 ms | baseline p50 / p95 ms | p50 ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     lines = [
         "# Accuracy and OCR time: template engine vs full-page baseline",
         "",
@@ -268,27 +341,39 @@ def markdown(report: dict[str, Any]) -> str:
         f"queries per layout, seed {run['seed']}, layouts {', '.join(run['layouts'])}.",
         f"Command: `{run['command']}`",
         "",
-        "| set | images | fields | template EM | baseline EM | template CER | baseline CER "
-        "| template p50 / p95 ms | baseline p50 / p95 ms | p50 ratio |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        header[0].format("set", "fields"),
+        header[1],
+        *(_row(name, s["images"], s, str(s["fields"])) for name, s in report["sets"].items()),
+        "",
+        "Per template (regions = fields per image):",
+        "",
+        header[0].format("set / template", "regions"),
+        header[1],
+        *(
+            _row(f"{name} / {key}", t["images"], t, str(t["regions"]))
+            for name, s in report["sets"].items()
+            for key, t in s["by_template"].items()
+        ),
+        "",
+        "| target | measured | goal | met |",
+        "|---|---:|---:|---|",
+        *(
+            f"| {t['target']} | {'–' if t['measured'] is None else t['measured']} | {t['goal']} "
+            f"| {'–' if t['met'] is None else 'yes' if t['met'] else 'NO'} |"
+            for t in report["targets"]
+        ),
     ]
-    for name, s in report["sets"].items():
-        base = s.get("baseline", {})
-        lines.append(
-            f"| {name} | {s['images']} | {s['fields']} | {_percent(s['template']['exact_match'])} "
-            f"| {_percent(base.get('exact_match'))} | {_percent(s['template']['cer'])} "
-            f"| {_percent(base.get('cer'))} | {s['template']['p50_ms']:.0f} / {s['template']['p95_ms']:.0f} "
-            f"| {base.get('p50_ms', 0):.0f} / {base.get('p95_ms', 0):.0f} | {s.get('time_ratio_p50', '–')} |"
-        )
     res = report["resources"]
     lines += [
         "",
         f"Model load + warm-up: {res['load_warmup_s']:.2f} s. RSS after warm-up: "
-        f"{res['rss_after_warmup_mb']:.0f} MB; peak RSS of the run: {res['peak_rss_mb']:.0f} MB.",
+        f"{res['rss_after_warmup_mb']:.0f} MB; peak RSS of the benchmark process (template engine and "
+        f"baseline): {res['peak_rss_mb']:.0f} MB.",
         "",
         "EM: field exact match after NFKC and whitespace removal (NFKC folds full-width to half-width). "
         "CER: total edit distance / total truth characters. Time: OCR per image (decode and template "
-        "compile excluded).",
+        "compile excluded). Baseline: full-page detection (longest side "
+        f"{run['page_det_side']} px) + recognition of every line, lines assigned to a region by centre.",
         "",
         "Alignment methods per set: "
         + "; ".join(f"{name}: {s['alignment_methods']}" for name, s in report["sets"].items()),
@@ -357,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
             "device": args.device,
             "profile": args.profile,
             "cpu_threads": args.cpu_threads,
+            "page_det_side": config.page_det_side,
             "per_layout": args.per_layout,
             "seed": args.seed,
             "layouts": layouts,
@@ -368,6 +454,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "sets": report_sets,
     }
+    report["targets"] = targets(report)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "accuracy.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", "utf-8")
     table = markdown(report)

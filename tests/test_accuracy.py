@@ -61,7 +61,8 @@ def test_quick_run_writes_consistent_results(tmp_path: Path) -> None:
     report = json.loads((out / "accuracy.json").read_text(encoding="utf-8"))
     (summary,) = report["sets"].values()
     assert summary["images"] == 2
-    assert summary["fields"] == 12 + 8 == sum(summary["fields_per_template"].values())
+    assert summary["fields"] == 12 + 8
+    assert {key: t["regions"] for key, t in summary["by_template"].items()} == {"ticket": 12, "app": 8}
     assert 0 < summary["template"]["p50_ms"] <= summary["template"]["p95_ms"]
     assert summary["time_ratio_p50"] == pytest.approx(
         summary["template"]["p50_ms"] / summary["baseline"]["p50_ms"], abs=1e-3
@@ -69,7 +70,10 @@ def test_quick_run_writes_consistent_results(tmp_path: Path) -> None:
     # the template engine reads the clean documents; a wiring fault (wrong regions, wrong truth) would not
     assert summary["template"]["exact_match"] >= 0.9
     assert report["resources"]["load_warmup_s"] > 0 and report["resources"]["peak_rss_mb"] > 100
-    assert "| synthetic | 2 | 20 |" in (out / "accuracy.md").read_text(encoding="utf-8")
+    table = (out / "accuracy.md").read_text(encoding="utf-8")
+    assert "| synthetic | 2 | 20 |" in table and "| synthetic / app | 1 | 8 |" in table
+    met = {t["target"]: t["met"] for t in report["targets"]}
+    assert met["exact match, synthetic-perturbed"] is None  # that set did not run
     wrong = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
     assert all(not (r["template_match"] and r["baseline_match"]) for r in wrong)
     # a second run reuses the generated set instead of regenerating it
