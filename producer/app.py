@@ -142,7 +142,8 @@ async def healthz(_: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     clients, settings = request.app[CLIENTS], request.app[SETTINGS]
     checks = {
-        "s3": clients.s3.head_bucket(Bucket=settings.bucket),
+        # A prefixed listing: what the gateway's role may do (HeadBucket would need unconditioned ListBucket).
+        "s3": clients.s3.list_objects_v2(Bucket=settings.bucket, Prefix="templates/", MaxKeys=1),
         "sqs": clients.sqs.get_queue_url(QueueName=settings.jobs_queue),
         "dynamodb_templates": clients.dynamodb.describe_table(TableName=settings.templates_table),
         "dynamodb_jobs": clients.dynamodb.describe_table(TableName=settings.jobs_table),

@@ -43,7 +43,8 @@ from worker.ocr import OcrPool
 log = logging.getLogger(__name__)
 
 INCOMING_PREFIX = "incoming/"
-_MISSING_OBJECT = {"NoSuchKey", "404", "NoSuchBucket"}
+# Without s3:ListBucket, S3 answers a missing key with 403: for the job it is the same dead end.
+_MISSING_OBJECT = {"NoSuchKey", "404", "NoSuchBucket", "AccessDenied", "403"}
 
 
 class Disposition(Enum):

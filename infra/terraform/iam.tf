@@ -198,9 +198,10 @@ data "aws_iam_policy_document" "worker" {
     resources = [aws_sqs_queue.jobs.arn]
   }
 
+  # A message that is no job at all (poison) is forwarded to the DLQ at once (worker/jobs.py).
   statement {
-    sid       = "InspectDeadLetters"
-    actions   = ["sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
+    sid       = "DeadLetters"
+    actions   = ["sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SendMessage"]
     resources = [aws_sqs_queue.dlq.arn]
   }
 
