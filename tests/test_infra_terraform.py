@@ -388,6 +388,7 @@ TASK_ROLE_ACTIONS = {
         "sqs:ChangeMessageVisibility": {"jobs"},
         "sqs:GetQueueUrl": {"jobs", "dlq"},
         "sqs:GetQueueAttributes": {"jobs", "dlq"},
+        "sqs:SendMessage": {"dlq"},  # poison messages go straight to the DLQ
         "dynamodb:GetItem": {"templates", "jobs"},
         "dynamodb:PutItem": {"jobs"},
         "dynamodb:UpdateItem": {"jobs"},
