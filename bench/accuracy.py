@@ -188,6 +188,20 @@ def _cpu_model() -> str:
     return platform.machine()
 
 
+def _code_version() -> str:
+    """The commit measured, marked `+dirty` when the engine's or the benchmark's files differ from it."""
+    git = ["git", "-C", str(REPO)]
+    commit = subprocess.run(
+        [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    changed = subprocess.run(
+        [*git, "status", "--porcelain", "--", "worker/pipeline", "models", "bench"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return (commit or "unknown") + ("+dirty" if changed else "")
+
+
 def _rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -336,9 +350,10 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [
         "# Accuracy and OCR time: template engine vs full-page baseline",
         "",
-        f"Run {run['finished']} on {run['machine']} ({run['cpus']} CPUs), device `{run['device']}`, "
-        f"profile `{run['profile']}`, {run['cpu_threads']} CPU threads; synthetic: {run['per_layout']} "
-        f"queries per layout, seed {run['seed']}, layouts {', '.join(run['layouts'])}.",
+        f"Run {run['finished']} of `{run['code']}` on {run['machine']} ({run['cpus']} CPUs), "
+        f"device `{run['device']}`, profile `{run['profile']}`, {run['cpu_threads']} CPU threads; "
+        f"synthetic: {run['per_layout']} queries per layout, seed {run['seed']}, "
+        f"layouts {', '.join(run['layouts'])}.",
         f"Command: `{run['command']}`",
         "",
         header[0].format("set", "fields"),
@@ -437,6 +452,7 @@ def main(argv: list[str] | None = None) -> int:
         "run": {
             "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "command": "python -m bench.accuracy " + " ".join(argv if argv is not None else sys.argv[1:]),
+            "code": _code_version(),
             "machine": _cpu_model(),
             "cpus": len(os.sched_getaffinity(0)),
             "device": args.device,
