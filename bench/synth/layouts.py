@@ -8,6 +8,7 @@ box, outside it.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 import numpy as np
 from PIL import ImageDraw
@@ -163,7 +164,7 @@ def _invoice_fields() -> tuple[FieldSpec, ...]:
         for party, rows in (("购买方", BUYER_ROWS), ("销售方", SELLER_ROWS))
         for (suffix, label), top in zip(party_labels, rows[:3], strict=True)
     )
-    item_labels = (
+    item_labels: tuple[tuple[str, str, Literal["left", "center"]], ...] = (
         ("货物名称", "货物或应税劳务名称 Item", "left"),
         ("数量", "数量 Qty", "center"),
         ("单价", "单价 Price", "center"),
@@ -172,7 +173,7 @@ def _invoice_fields() -> tuple[FieldSpec, ...]:
         ("税额", "税额 Tax", "center"),
     )
     items = tuple(
-        FieldSpec(key, (x0 + 4, 456, x1 - 4, 500), label, label_at="above-center", align=align)  # type: ignore[arg-type]
+        FieldSpec(key, (x0 + 4, 456, x1 - 4, 500), label, label_at="above-center", align=align)
         for (key, label, align), x0, x1 in zip(item_labels, ITEM_COLUMNS[:-1], ITEM_COLUMNS[1:], strict=True)
     )
     totals = (

@@ -15,7 +15,8 @@ from bench.synth.values import Rng
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in layout pixels (x1, y1 exclusive)
 RGB = tuple[int, int, int]
 Quad = list[list[int]]
-Region = list  # [quad, field name], the CustomOCR template format
+# A template region in the CustomOCR format: [[[x, y] x4], "field name"]
+Region = tuple[Quad, str]
 INK: RGB = (20, 20, 20)
 LABEL_GAP = 10  # px between a label and its value box
 VALUE_PAD = 6  # px of box kept free around a value
@@ -88,15 +89,14 @@ def text(
     return int(x0), int(y0), int(x1), int(y1)
 
 
-def _draw_label(draw: ImageDraw.ImageDraw, layout: Layout, spec: FieldSpec) -> Box:
-    assert spec.label is not None
+def _draw_label(draw: ImageDraw.ImageDraw, layout: Layout, spec: FieldSpec, label: str) -> Box:
     x0, y0, x1, y1 = spec.box
     kwargs = {"size": layout.label_size, "style": layout.label_style, "fill": layout.label_color}
     if spec.label_at == "left":
-        return text(draw, (x0 - LABEL_GAP, (y0 + y1) / 2), spec.label, anchor="rm", **kwargs)
+        return text(draw, (x0 - LABEL_GAP, (y0 + y1) / 2), label, anchor="rm", **kwargs)
     if spec.label_at == "above":
-        return text(draw, (x0, y0 - LABEL_GAP), spec.label, anchor="ld", **kwargs)
-    return text(draw, ((x0 + x1) / 2, y0 - LABEL_GAP), spec.label, anchor="md", **kwargs)
+        return text(draw, (x0, y0 - LABEL_GAP), label, anchor="ld", **kwargs)
+    return text(draw, ((x0 + x1) / 2, y0 - LABEL_GAP), label, anchor="md", **kwargs)
 
 
 def _draw_value(draw: ImageDraw.ImageDraw, spec: FieldSpec, value: str) -> Box:
@@ -126,11 +126,11 @@ def render(layout: Layout, values: dict[str, str], rng: Rng) -> RenderedDocument
         layout=layout.name,
         image=np.empty(0, np.uint8),
         values={spec.key: values[spec.key] for spec in layout.fields},
-        regions=[[quad(spec.box), spec.key] for spec in layout.fields],
+        regions=[(quad(spec.box), spec.key) for spec in layout.fields],
     )
     for spec in layout.fields:
         if spec.label is not None:
-            doc.label_boxes[spec.key] = _draw_label(draw, layout, spec)
+            doc.label_boxes[spec.key] = _draw_label(draw, layout, spec, spec.label)
         doc.value_boxes[spec.key] = _draw_value(draw, spec, values[spec.key])
     doc.image = np.ascontiguousarray(np.asarray(page)[:, :, ::-1])
     return doc
