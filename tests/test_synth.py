@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
 from bench.synth import (
     LAYOUTS,
@@ -84,6 +85,27 @@ def test_regions_hold_values_and_exclude_labels(layout: str) -> None:
                 assert not _intersects(label_box, (x0, y0, x1, y1)), f"label of {label_of} inside {name}"
             for other, other_box in boxes.items():
                 assert other == name or not _intersects(other_box, (x0, y0, x1, y1)), (name, other)
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_regions_hold_nothing_but_their_value(layout: str) -> None:
+    """Inside a region, everything outside the value's ink is the bare form (no labels, no per-document
+    print such as codes or bank lines), and the bare form there has no dark print, only paper or patterns."""
+    spec = LAYOUTS[layout]
+    page = Image.new("RGB", spec.size, spec.paper)
+    spec.draw_form(ImageDraw.Draw(page))
+    form = np.asarray(page)[:, :, ::-1]
+    for seed in range(3):
+        doc = template_document(layout, seed)
+        for quad, name in doc.regions:
+            x0, y0, x1, y1 = _box(quad)
+            outside_value = np.ones((y1 - y0, x1 - x0), bool)
+            vx0, vy0, vx1, vy1 = doc.value_boxes[name]
+            outside_value[max(0, vy0 - 3 - y0) : vy1 + 3 - y0, max(0, vx0 - 3 - x0) : vx1 + 3 - x0] = False
+            difference = np.abs(doc.image[y0:y1, x0:x1].astype(int) - form[y0:y1, x0:x1]).max(axis=2)
+            assert difference[outside_value].max() == 0, f"{layout}/{name}: print other than the value"
+            dark = cv2.cvtColor(np.ascontiguousarray(form[y0:y1, x0:x1]), cv2.COLOR_BGR2GRAY) < 128
+            assert dark.mean() < 0.001, f"{layout}/{name}: form print inside the region"
 
 
 def _normalised(patch: np.ndarray) -> np.ndarray:
