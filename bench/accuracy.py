@@ -231,6 +231,7 @@ def evaluate(
     images: Counter[str] = Counter()
     methods: Counter[str] = Counter()
     error_codes: Counter[str] = Counter()
+    stage_ms: dict[str, list[float]] = {}
     for case in eval_set.cases:
         template = eval_set.templates[case.template]
         query = decode_image(case.query.read_bytes())
@@ -239,6 +240,8 @@ def evaluate(
         result = reader.read(query, template)
         elapsed = {"template": (time.perf_counter() - started) * 1000}
         methods[result.alignment.method] += 1
+        for stage, ms in result.timings.items():
+            stage_ms.setdefault(stage, []).append(ms)
         if result.error is not None:
             error_codes[result.error.code] += 1
         values = {"template": {f.key: f.value for f in result.fields}}
@@ -272,6 +275,8 @@ def evaluate(
         "fields": overall["template"].fields,
         "alignment_methods": dict(methods),
         "errors": dict(error_codes),
+        # the engine's own stage timings, for finding where its time goes
+        "template_stages_p50_ms": {stage: round(float(np.median(ms)), 1) for stage, ms in stage_ms.items()},
         **_engines_summary(overall),
         "by_template": {
             key: {
@@ -392,6 +397,9 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "Alignment methods per set: "
         + "; ".join(f"{name}: {s['alignment_methods']}" for name, s in report["sets"].items()),
+        "",
+        "Template engine stage medians (ms): "
+        + "; ".join(f"{name}: {s['template_stages_p50_ms']}" for name, s in report["sets"].items()),
     ]
     return "\n".join(lines) + "\n"
 
