@@ -43,6 +43,7 @@ class Settings(BaseSettings):
 
     # Worker.
     max_in_flight: int = Field(4, ge=1)
+    receive_wait_s: int = Field(20, ge=0, le=20, description="SQS long-poll wait; also bounds shutdown.")
     visibility_timeout_s: int = Field(300, ge=10)
     retry_base_s: float = Field(5.0, ge=0, description="Backoff base for transient errors (doubles per try).")
     retry_max_s: float = 300.0

@@ -45,8 +45,9 @@ def moto_port() -> Iterator[int]:
 
 @pytest.fixture(scope="session")
 def settings(moto_port: int) -> Settings:
-    # A short sync wait keeps the 202 path reachable; a fast backoff keeps retries quick.
-    return local_settings(moto_port, port=free_port(), sync_wait_s=60.0, retry_base_s=1.0)
+    # A fast backoff keeps retries quick.
+    # A short long-poll keeps worker shutdowns (one per worker fixture) quick.
+    return local_settings(moto_port, port=free_port(), sync_wait_s=60.0, retry_base_s=1.0, receive_wait_s=2)
 
 
 @pytest.fixture(scope="session")

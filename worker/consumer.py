@@ -15,8 +15,6 @@ from worker.jobs import Disposition, JobRunner
 
 log = logging.getLogger(__name__)
 
-LONG_POLL_S = 20
-
 
 class Consumer:
     def __init__(self, settings: Settings, queue: JobQueue, runner: JobRunner) -> None:
@@ -33,20 +31,19 @@ class Consumer:
                 if free <= 0:
                     await asyncio.wait([stopping, *self._in_flight], return_when=asyncio.FIRST_COMPLETED)
                     continue
-                receiving = asyncio.create_task(
-                    self._queue.receive(free, LONG_POLL_S, self._settings.visibility_timeout_s)
-                )
-                await asyncio.wait([stopping, receiving], return_when=asyncio.FIRST_COMPLETED)
-                if not receiving.done():
-                    # Messages a cancelled receive may have taken reappear after the visibility timeout.
-                    receiving.cancel()
-                    break
                 try:
-                    messages = receiving.result()
+                    # Never cancelled: SQS would still hand messages to an abandoned long poll, and they
+                    # would stay invisible for a whole visibility timeout. Shutdown waits for it instead.
+                    messages = await self._queue.receive(
+                        free, self._settings.receive_wait_s, self._settings.visibility_timeout_s
+                    )
                 except Exception:
                     log.exception("receive failed; retrying shortly")
                     await asyncio.sleep(2)
                     continue
+                if stop.is_set():
+                    await self._release(messages)
+                    break
                 for message in messages:
                     task = asyncio.create_task(self._process(message))
                     self._in_flight[task] = message
@@ -64,13 +61,18 @@ class Consumer:
             len(self._in_flight),
         )
         _, pending = await asyncio.wait(list(self._in_flight), timeout=self._settings.shutdown_grace_s)
+        released = [self._in_flight[task] for task in pending]
         for task in pending:
-            message = self._in_flight[task]
             task.cancel()
-            with contextlib.suppress(Exception):
-                await self._queue.set_visibility(message, 0)
         if pending:
             await asyncio.wait(pending)
+        await self._release(released)
+
+    async def _release(self, messages: list[ReceivedMessage]) -> None:
+        """Hand messages back to the queue now, for another worker, not after the visibility timeout."""
+        for message in messages:
+            with contextlib.suppress(Exception):
+                await self._queue.set_visibility(message, 0)
 
     async def _process(self, message: ReceivedMessage) -> None:
         heartbeat = asyncio.create_task(self._heartbeat(message))
