@@ -426,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     config = EngineConfig(
         profile=args.profile, model_root=args.model_root, device=args.device, cpu_threads=args.cpu_threads
     )
+    code = _code_version()  # before the engine's modules are used: what this run measures
     started = time.perf_counter()
     reader = TemplateReader(config)
     reader.warmup()
@@ -460,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
         "run": {
             "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "command": "python -m bench.accuracy " + " ".join(argv if argv is not None else sys.argv[1:]),
-            "code": _code_version(),
+            "code": code,
             "machine": _cpu_model(),
             "cpus": len(os.sched_getaffinity(0)),
             "device": args.device,
