@@ -82,6 +82,15 @@ class Store:
     async def get_result(self, key: str) -> JobResult:
         return JobResult.model_validate_json(await self.get_object(key))
 
+    async def find_result(self, key: str) -> JobResult | None:
+        """The result document, or None for a job that failed before any was written."""
+        try:
+            return await self.get_result(key)
+        except Exception as exc:
+            if error_code(exc) in ("NoSuchKey", "404"):
+                return None
+            raise
+
     # --- templates --------------------------------------------------------------------------------
 
     async def put_template(self, record: TemplateRecord) -> None:

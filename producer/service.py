@@ -11,9 +11,11 @@ from common.images import CONTENT_TYPES, ImageInfo, inspect_image
 from common.queue import JobQueue
 from common.schemas import (
     AddTemplateRequest,
+    ErrorInfo,
     ImageSource,
     JobRecord,
     JobResult,
+    JobStatus,
     QueryJobMessage,
     QueryRequest,
     Region,
@@ -125,11 +127,18 @@ class Gateway:
             result_key=f"results/{job_id}.json",
         )
         await self._store.create_job(record)
-        await self._queue.send(
-            QueryJobMessage(
-                job_id=job_id, template_id=request.template_id, bucket=self._store.bucket, key=image_key
+        try:
+            await self._queue.send(
+                QueryJobMessage(
+                    job_id=job_id, template_id=request.template_id, bucket=self._store.bucket, key=image_key
+                )
             )
-        )
+        except Exception as exc:
+            # No message, no worker: close the job rather than leave it queued forever.
+            await self._store.finish_job(
+                job_id, JobStatus.failed, ErrorInfo(code="queue_unavailable", message=str(exc))
+            )
+            raise ApiError(503, "queue_unavailable", "the job queue is unavailable; retry later") from exc
         return record
 
     async def wait_for_job(self, job_id: str, timeout_s: float) -> JobView:
@@ -145,7 +154,7 @@ class Gateway:
         record = await self._store.get_job(job_id)
         if record is None:
             raise ApiError(404, "job_not_found", f"no job with id {job_id!r}")
-        result = await self._store.get_result(record.result_key) if record.status.terminal else None
+        result = await self._store.find_result(record.result_key) if record.status.terminal else None
         return JobView(record, result)
 
 

@@ -1,8 +1,10 @@
 """The CustomOCR API end to end over HTTP: gateway → SQS → worker (real models) → S3/DynamoDB → SNS."""
 
 import pytest
+from aiohttp import web
 
-from tests.conftest import Stack
+from producer.app import create_app
+from tests.conftest import Stack, free_port
 from tests.documents import SHARED_EVAL, b64, normalise, shared_case, ticket
 
 
@@ -113,3 +115,30 @@ async def test_real_screen_jkb(stack: Stack) -> None:
     read = {f["key"]: normalise(f["value"]) for f in fields}
     for key in ("日期", "状态", "核酸", "失效时间"):
         assert read[key] == normalise(str(expected[key])), (key, read[key], expected[key])
+
+
+async def test_unreachable_queue_is_503_and_closes_the_job(stack: Stack) -> None:
+    """A gateway whose queue does not exist: the query fails fast and its job is not left queued forever."""
+    settings = stack.settings.model_copy(update={"jobs_queue": "no-such-queue", "port": free_port()})
+    runner = web.AppRunner(create_app(settings))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", settings.port).start()
+    try:
+        doc = ticket()
+        template_id = await add_template(stack, doc.template, doc.regions)
+        url = f"http://127.0.0.1:{settings.port}/custom_ocr"
+        async with stack.http.post(url, json={"template_id": template_id, "img": b64(doc.query)}) as response:
+            assert response.status == 503
+            assert (await response.json())["error"]["code"] == "queue_unavailable"
+    finally:
+        await runner.cleanup()
+    jobs = await stack.clients.dynamodb.scan(TableName=stack.settings.jobs_table)
+    stuck = [
+        item["job_id"]["S"]
+        for item in jobs["Items"]
+        if item["template_id"]["S"] == template_id and item["status"]["S"] != "failed"
+    ]
+    assert stuck == []
+    failed = [item["job_id"]["S"] for item in jobs["Items"] if item["template_id"]["S"] == template_id]
+    status, job = await stack.get(f"/jobs/{failed[0]}")
+    assert status == 200 and job["status"] == "failed" and job["error"]["code"] == "queue_unavailable"
