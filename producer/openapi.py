@@ -60,6 +60,7 @@ ERROR_CODES = {
     "413": "body_too_large, image_too_large (bytes)",
     "422": "a query job that failed in the worker: corrupt_image, unsupported_image_format, "
     "image_too_large, ...",
+    "503": "queue_unavailable: the job could not be enqueued (the job is closed as failed)",
 }
 
 
@@ -123,7 +124,7 @@ def openapi_spec() -> dict[str, Any]:
                 ),
             },
             "202": {"description": "query accepted; poll result_url", **_json("Accepted")},
-            **_errors("400", "401", "404", "413", "422"),
+            **_errors("400", "401", "404", "413", "422", "503"),
         },
     }
     paths: dict[str, Any] = {
@@ -168,7 +169,7 @@ def openapi_spec() -> dict[str, Any]:
                 "requestBody": {"required": True, **_json("QueryRequest")},
                 "responses": {
                     "202": {"description": "queued", **_json("Accepted")},
-                    **_errors("400", "401", "404", "413"),
+                    **_errors("400", "401", "404", "413", "503"),
                 },
             },
         },
