@@ -49,8 +49,11 @@ class EngineConfig(BaseModel):
     cpu_threads: int = Field(default=2, ge=1)
     # oneDNN on CPU; it caches compiled kernels per input shape (see docs/engine.md).
     enable_mkldnn: bool = True
-    mkldnn_cache_capacity: int = Field(default=10, ge=1)
-    rec_batch_size: int = Field(default=32, ge=1)
+    # Input shapes whose kernels stay compiled: line width buckets + detection sheet sizes.
+    mkldnn_cache_capacity: int = Field(default=64, ge=1)
+    # Lines per recognition batch (lines of one width bucket). On CPU batching gains little and
+    # each (batch, width) pair is another oneDNN kernel shape, so 1; on a GPU use 16-64.
+    rec_batch_size: int = Field(default=1, ge=1)
     orientation_batch_size: int = Field(default=16, ge=1)
     # Longest side for full-page detection (alignment fallback, baseline).
     page_det_side: int = Field(default=960, ge=320)
