@@ -55,7 +55,7 @@ def test_baseline_assigns_lines_by_centre_in_the_scaled_region(reader: TemplateR
 def test_quick_run_writes_consistent_results(tmp_path: Path) -> None:
     out = tmp_path / "results"
     errors = tmp_path / "errors.jsonl"
-    argv = ["--sets", "synthetic", "--per-layout", "1", "--layouts", "ticket", "app"]
+    argv = ["--sets", "synthetic", "--per-layout", "1", "--layouts", "ticket", "app", "--repeats", "2"]
     argv += ["--out", str(out), "--per-field-errors", str(errors), "--data-dir", str(tmp_path / "data")]
     assert accuracy.main(argv) == 0
     report = json.loads((out / "accuracy.json").read_text(encoding="utf-8"))
