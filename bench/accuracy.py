@@ -406,8 +406,9 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "EM: field exact match after NFKC and whitespace removal (NFKC folds full-width to half-width). "
         "CER: total edit distance / total truth characters. Time: OCR per image (decode and template "
-        "compile excluded). Baseline: full-page detection (longest side "
-        f"{run['page_det_side']} px) + recognition of every line, lines assigned to a region by centre.",
+        f"compile excluded), median of {run['timing_repeats']} run(s). Baseline: full-page detection "
+        f"(longest side {run['page_det_side']} px) + recognition of every line, lines assigned to a "
+        "region by centre.",
         "",
         "Alignment methods per set: "
         + "; ".join(f"{name}: {s['alignment_methods']}" for name, s in report["sets"].items()),
