@@ -23,7 +23,7 @@ from .align import (
 from .compile import CompiledTemplate, load_compiled
 from .config import EngineConfig
 from .engine import OcrEngine, crop_quad
-from .read import RegionReading, read_regions, rectify_regions
+from .read import RegionReading, crop_scale, read_regions, rectify_regions
 from .schemas import AlignmentInfo, FieldResult, ReadError, ReadResult, TemplateData
 
 IDENTITY_CONFIDENCE = 0.15
@@ -240,8 +240,6 @@ class TemplateReader:
     @staticmethod
     def _query_pixels_per_crop_pixel(homography: np.ndarray, compiled: CompiledTemplate) -> float:
         """Median over regions of (query pixels per template pixel) / (crop pixels per template pixel)."""
-        from .read import TARGET_LINE_PX
-
         ratios = []
         for quad, ink_height in zip(compiled.region_quads, compiled.line_heights, strict=True):
             template_area = abs(cv2.contourArea(quad.astype(np.float32)))
@@ -249,8 +247,7 @@ class TemplateReader:
             if template_area <= 0:
                 continue
             query_per_template = np.sqrt(query_area / template_area)
-            line_height = max(float(ink_height), float(np.ptp(quad[:, 1])) / 4.0, 4.0)
-            ratios.append(query_per_template / (TARGET_LINE_PX / line_height))
+            ratios.append(query_per_template / crop_scale(quad, float(ink_height)))
         return float(np.median(ratios)) if ratios else 1.0
 
 

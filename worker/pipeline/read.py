@@ -73,6 +73,17 @@ def _convex(quad: np.ndarray) -> np.ndarray:
     return cv2.convexHull(quad.astype(np.float32)).reshape(-1, 2)
 
 
+def region_line_height(quad: np.ndarray, ink_height: float) -> float:
+    """Line height used to scale a region (template pixels). A pixelated or stamped region can
+    measure tiny "lines"; a line is at least a quarter of the region's height."""
+    return max(ink_height, float(np.ptp(quad[:, 1])) / 4.0, 4.0)
+
+
+def crop_scale(quad: np.ndarray, ink_height: float) -> float:
+    """Crop pixels per template pixel for a region."""
+    return TARGET_LINE_PX / region_line_height(quad, ink_height)
+
+
 def rectify_regions(
     query: np.ndarray,
     homography: np.ndarray,
@@ -83,17 +94,13 @@ def rectify_regions(
     """Warp a context area around each template region out of the query, upright and scaled."""
     crops = []
     for name, quad, ink_height in zip(names, quads, line_heights, strict=True):
-        region_height = float(np.ptp(quad[:, 1]))
-        # A pixelated or stamped region can measure tiny "lines"; a line is at least a quarter
-        # of a region's height (regions hold at most a few lines in practice).
-        line_height = max(float(ink_height), region_height / 4.0, 4.0)
+        line_height = region_line_height(quad, float(ink_height))
         margin_y = 0.75 * line_height
         margin_x = 1.5 * line_height
         margin = np.array([margin_x, margin_y])
         x0, y0 = quad.min(axis=0) - margin
         x1, y1 = quad.max(axis=0) + margin
-        scale = TARGET_LINE_PX / line_height
-        scale = min(scale, MAX_CROP_SIDE / max(x1 - x0, y1 - y0))
+        scale = min(crop_scale(quad, float(ink_height)), MAX_CROP_SIDE / max(x1 - x0, y1 - y0))
         width, height = max(int(np.ceil((x1 - x0) * scale)), 8), max(int(np.ceil((y1 - y0) * scale)), 8)
         template_to_crop = np.array([[scale, 0.0, -scale * x0], [0.0, scale, -scale * y0], [0.0, 0.0, 1.0]])
         crop_to_query = homography @ np.linalg.inv(template_to_crop)
