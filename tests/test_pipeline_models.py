@@ -160,6 +160,24 @@ def test_anchor_fit_agrees_with_feature_fit(reader: TemplateReader) -> None:
     assert np.abs(from_anchors - from_features).max() < line_height
 
 
+def test_read_falls_back_to_text_anchors(reader: TemplateReader) -> None:
+    """A template compiled from a featureless image has no keypoints, so SIFT cannot align; the
+    reader then aligns by the reference's OCR lines, on a query lying on its side."""
+    template = _template("jkb")
+    featureless = compile_template(np.full_like(template.image, 255), template.regions)
+    no_features = TemplateData("jkb-anchors", template.image, template.regions, featureless)
+    result = reader.read(
+        cv2.rotate(_query("jkb-test-input.png"), cv2.ROTATE_90_COUNTERCLOCKWISE), no_features
+    )
+    assert result.alignment.method == "anchors"
+    assert result.alignment.rotation == 90
+    assert result.alignment.tried[0].startswith("sift: ")
+    values = _values(result)
+    read_right = [key for key, value in JKB_READABLE.items() if norm(values[key]) == norm(value)]
+    assert len(read_right) >= 5, values
+    assert 0.0 < result.alignment.confidence <= 0.8
+
+
 def test_blank_query_answers_no_text(reader: TemplateReader) -> None:
     result = reader.read(np.full((900, 500, 3), 255, np.uint8), _template("jkb"))
     assert result.alignment.method == "none"
