@@ -254,3 +254,8 @@ def test_debug_overlay_is_a_png(reader: TemplateReader) -> None:
     png = draw_overlay(query, result)
     assert png.startswith(b"\x89PNG")
     assert cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR).shape == query.shape
+
+
+def test_grey_query_array_is_read(reader: TemplateReader) -> None:
+    grey = cv2.cvtColor(_query("jkb-test-input.png"), cv2.COLOR_BGR2GRAY)
+    _assert_jkb(reader.read(grey, _template("jkb")))

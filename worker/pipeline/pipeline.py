@@ -121,8 +121,9 @@ class TemplateReader:
 
     def _reference_lines(self, template: TemplateData, state: _TemplateState) -> list[TextLine]:
         if state.reference_lines is None:
-            quads = self.engine.detect([template.image])[0]
-            lines = self.engine.recognize([crop_quad(template.image, q) for q in quads])
+            reference = as_bgr(template.image)
+            quads = self.engine.detect([reference])[0]
+            lines = self.engine.recognize([crop_quad(reference, q) for q in quads])
             state.reference_lines = [TextLine(line.text, q) for line, q in zip(lines, quads, strict=True)]
         return state.reference_lines
 
@@ -189,6 +190,7 @@ class TemplateReader:
 
     def read(self, query: np.ndarray, template: TemplateData) -> ReadResult:
         started = time.perf_counter()
+        query = as_bgr(query)
         state = self._state(template)
         compiled = state.compiled
         alignment = self._align(query, template, state)
@@ -249,6 +251,15 @@ class TemplateReader:
             query_per_template = np.sqrt(query_area / template_area)
             ratios.append(query_per_template / crop_scale(quad, float(ink_height)))
         return float(np.median(ratios)) if ratios else 1.0
+
+
+def as_bgr(image: np.ndarray) -> np.ndarray:
+    """3-channel BGR view of a grey or BGRA array (decode_image already returns BGR)."""
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    return image
 
 
 def draw_overlay(query: np.ndarray, result: ReadResult) -> bytes:

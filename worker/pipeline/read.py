@@ -206,7 +206,8 @@ def clip_line(
     one of its edges); spaces only between kept ones."""
     left = (quad[0] + quad[3]) / 2.0
     right = (quad[1] + quad[2]) / 2.0
-    contour = region.reshape(-1, 1, 2).astype(np.float32)
+    # The hull: a hand-drawn quad may be concave or self-intersecting.
+    contour = _convex(region).reshape(-1, 1, 2)
     keep = []
     for position in line.char_positions:
         x, y = left + position * (right - left)
