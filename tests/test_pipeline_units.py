@@ -113,7 +113,7 @@ def test_rotation_matrix_maps_turned_pixels_back() -> None:
 
 
 def _crop(quad: list[list[float]]) -> RegionCrop:
-    return RegionCrop("k", np.zeros((200, 400, 3), np.uint8), np.array(quad, np.float32), np.eye(3), 30.0)
+    return RegionCrop("k", np.zeros((200, 400, 3), np.uint8), np.array(quad, np.float32), 30.0)
 
 
 def test_lines_need_half_their_area_and_their_centre_inside() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -39,7 +39,6 @@ class Fit:
     inlier_ratio: float
     reprojection_error: float
     confidence: float
-    notes: list[str] = field(default_factory=list)
 
 
 def corner_angles(quad: np.ndarray) -> np.ndarray:

@@ -2,9 +2,10 @@
 
 1. Each region is rectified into a context crop in template orientation, scaled so its text
    lines are about `TARGET_LINE_PX` high.
-2. Lines are detected on each crop; a line is kept when >= 50 % of its area lies inside the
-   region and its centre is within the region's vertical span.
-3. All kept lines of all regions are recognised whole, in one batch; characters whose CTC column
+2. Lines are detected once for all crops (shrunk to `DETECT_LINE_PX` and packed on a sheet); a
+   line is kept when >= 50 % of its area lies inside the region and its centre is within the
+   region's vertical span; kept boxes are made upright and stretched (`LINE_WIDEN`).
+3. All kept lines of all regions are recognised whole, in one pass; characters whose CTC column
    centre falls outside the region are cut. Regions with no kept line get a direct read of the
    rectified region, kept only above `DIRECT_READ_MIN_CONFIDENCE`.
 """
@@ -12,7 +13,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -46,7 +47,6 @@ class RegionCrop:
     name: str
     image: np.ndarray
     quad: np.ndarray  # region quad in crop pixels
-    to_query: np.ndarray  # 3x3: crop pixels -> query pixels
     line_height: float  # in crop pixels
 
 
@@ -64,9 +64,6 @@ class RegionReading:
     lines: list[str]
     confidence: float
     coverage: float
-    direct: bool = False
-    char_count: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 def _convex(quad: np.ndarray) -> np.ndarray:
@@ -112,9 +109,7 @@ def rectify_regions(
             borderMode=cv2.BORDER_REPLICATE,
         )
         crop_quad_points = (quad - (x0, y0)) * scale
-        crops.append(
-            RegionCrop(name, image, crop_quad_points.astype(np.float32), crop_to_query, line_height * scale)
-        )
+        crops.append(RegionCrop(name, image, crop_quad_points.astype(np.float32), line_height * scale))
     return crops
 
 
@@ -277,10 +272,9 @@ def assemble(
             plan, line = mine[0]
             text = line.text.strip(SEPARATORS)
             if line.confidence < DIRECT_READ_MIN_CONFIDENCE or not text:
-                readings.append(RegionReading("", [], 0.0, 0.0, direct=True))
+                readings.append(RegionReading("", [], 0.0, 0.0))
             else:
-                chars = sum(1 for ch in text if not ch.isspace())
-                readings.append(RegionReading(text, [text], line.confidence, 1.0, True, chars))
+                readings.append(RegionReading(text, [text], line.confidence, 1.0))
             continue
         pieces: list[tuple[str, int, float, np.ndarray]] = []
         for plan, line in mine:
@@ -296,9 +290,7 @@ def assemble(
         confidence = sum(piece[1] * piece[2] for piece in pieces) / total_chars if total_chars else 0.0
         size = (crop.image.shape[1], crop.image.shape[0])
         covered = coverage([piece[3] for piece in pieces], crop.quad, size) if pieces else 0.0
-        readings.append(
-            RegionReading(value, [pieces[i][0] for i, _ in ordered], confidence, covered, False, total_chars)
-        )
+        readings.append(RegionReading(value, [pieces[i][0] for i, _ in ordered], confidence, covered))
     return readings
 
 
