@@ -31,9 +31,10 @@ from worker.pipeline import compile_template, decode_image
 # A point may sit this far outside the image (fraction of the side) — hand-drawn quads overshoot a little.
 _REGION_SLACK = 0.02
 _MIN_REGION_AREA_PX = 16.0
-# A waiting query polls its job record (one consistent GetItem) this often: 500 reads at most in 25 s,
-# and on average half an interval between the worker finishing and the client getting the answer.
-_POLL_INTERVAL_S = 0.05
+# A waiting query polls its job record (one consistent GetItem) this often: about 40 reads for a
+# one-second job, 1,000 at most in 25 s, and half an interval on average between the worker finishing
+# and the client getting the answer.
+_POLL_INTERVAL_S = 0.025
 
 
 @dataclass

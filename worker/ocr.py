@@ -9,6 +9,7 @@ import asyncio
 import concurrent.futures
 import logging
 import multiprocessing
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -53,11 +54,13 @@ def _read(
         while len(_templates) > _TEMPLATE_CACHE_SIZE:
             _templates.popitem(last=False)
     _templates.move_to_end(template_key)
+    started = time.perf_counter()
     try:
         image = decode_image(query)
     except ImageDecodeError as exc:
         return {"rejected": {"code": exc.code, "message": str(exc)}}
-    return {"result": _reader.read(image, template).model_dump(mode="json")}
+    decode_ms = (time.perf_counter() - started) * 1000
+    return {"result": _reader.read(image, template).model_dump(mode="json"), "decode_ms": decode_ms}
 
 
 class OcrPool:
