@@ -11,9 +11,9 @@ Engines, on the same `OcrEngine` models in the same process:
 - baseline: full-page detection + recognition of every line on the whole query, each line assigned to the
   region (scaled by the query/template size ratio) that contains its centre.
 
-Time is per image, OCR only (decoding and template compilation excluded). The template engine reads
-every set first, then the baseline runs, so that the peak RSS after the first pass is the template
-engine's alone. Writes bench/results/accuracy.json and accuracy.md.
+Time is per image, OCR only (decoding and template compilation excluded); both engines read each query
+one right after the other. The template engine's own peak RSS (the worker's) is measured in a separate
+fresh process that runs only it over the same sets. Writes bench/results/accuracy.json and accuracy.md.
 
     python -m bench.accuracy --per-layout 3                 # quick run
     python -m bench.accuracy --per-layout 25 --per-field-errors bench/results/field-errors.jsonl
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import resource
@@ -248,33 +249,58 @@ class CaseRun:
     stages_ms: dict[str, float] = field(default_factory=dict)
 
 
-def run_template(reader: TemplateReader, eval_set: EvalSet, repeats: int) -> list[CaseRun]:
-    runs = []
+def _read_template(
+    reader: TemplateReader, query: np.ndarray, template: TemplateData, repeats: int
+) -> CaseRun:
+    result, ms = _timed(repeats, partial(reader.read, query, template))
+    return CaseRun(
+        values={f.key: f.value for f in result.fields},
+        ms=ms,
+        scores={f.key: f.score for f in result.fields},
+        alignment=result.alignment.method,
+        error=result.error.code if result.error else None,
+        stages_ms=result.timings,
+    )
+
+
+def run_set(
+    reader: TemplateReader, eval_set: EvalSet, with_baseline: bool, repeats: int
+) -> dict[str, list[CaseRun]]:
+    """Both engines on every query, one right after the other on the same decoded image, so that both
+    see the same load on a shared machine."""
+    runs: dict[str, list[CaseRun]] = {
+        engine: [] for engine in ENGINES if with_baseline or engine == "template"
+    }
     for case in eval_set.cases:
+        template = eval_set.templates[case.template]
         query = decode_image(case.query.read_bytes())
-        result, ms = _timed(repeats, partial(reader.read, query, eval_set.templates[case.template]))
-        runs.append(
-            CaseRun(
-                values={f.key: f.value for f in result.fields},
-                ms=ms,
-                scores={f.key: f.score for f in result.fields},
-                alignment=result.alignment.method,
-                error=result.error.code if result.error else None,
-                stages_ms=result.timings,
-            )
-        )
+        runs["template"].append(_read_template(reader, query, template, repeats))
+        if with_baseline:
+            values, ms = _timed(repeats, partial(read_full_page, reader.engine, query, template))
+            runs["baseline"].append(CaseRun(values=values, ms=ms))
     return runs
 
 
-def run_baseline(engine: OcrEngine, eval_set: EvalSet, repeats: int) -> list[CaseRun]:
-    runs = []
-    for case in eval_set.cases:
-        query = decode_image(case.query.read_bytes())
-        values, ms = _timed(
-            repeats, partial(read_full_page, engine, query, eval_set.templates[case.template])
-        )
-        runs.append(CaseRun(values=values, ms=ms))
-    return runs
+def _load_set(name: str, cases_path: Path | None) -> EvalSet | None:
+    return load_healthcode() if cases_path is None else load_synthetic(name, cases_path)
+
+
+def template_peak_rss(config: EngineConfig, sets: list[tuple[str, Path | None]]) -> float:
+    """Peak RSS in MB of a fresh process that loads the template engine and reads every set with it,
+    as a worker would (the benchmark process also runs the baseline, which grows its own RSS)."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return float(pool.apply(_memory_pass, (config, sets)))
+
+
+def _memory_pass(config: EngineConfig, sets: list[tuple[str, Path | None]]) -> float:
+    reader = TemplateReader(config)
+    reader.warmup()
+    for name, cases_path in sets:
+        eval_set = _load_set(name, cases_path)
+        assert eval_set is not None, name  # the parent loaded it a moment ago
+        for case in eval_set.cases:
+            reader.read(decode_image(case.query.read_bytes()), eval_set.templates[case.template])
+    return _peak_rss_mb()
 
 
 def score(eval_set: EvalSet, runs: dict[str, list[CaseRun]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -430,8 +456,9 @@ def markdown(report: dict[str, Any]) -> str:
     lines += [
         "",
         f"Model load + warm-up: {res['load_warmup_s']:.2f} s. RSS after warm-up: "
-        f"{res['rss_after_warmup_mb']:.0f} MB; peak RSS after the template engine read every set: "
-        f"{res['peak_rss_template_mb']:.0f} MB; after the baseline too: {res['peak_rss_mb']:.0f} MB.",
+        f"{res['rss_after_warmup_mb']:.0f} MB; peak RSS of a process running only the template engine "
+        f"over every set: {res['peak_rss_template_mb'] or '–'} MB; of the benchmark process (both engines): "
+        f"{res['peak_rss_mb']:.0f} MB.",
         "",
         "EM: field exact match after NFKC and whitespace removal (NFKC folds full-width to half-width). "
         "CER: total edit distance / total truth characters. Time: OCR per image (decode and template "
@@ -460,6 +487,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-root", type=Path, default=EngineConfig().model_root)
     parser.add_argument("--cpu-threads", type=int, default=EngineConfig().cpu_threads)
     parser.add_argument("--no-baseline", action="store_true", help="template engine only")
+    parser.add_argument(
+        "--no-memory-pass", action="store_true", help="skip measuring the template engine's RSS on its own"
+    )
     parser.add_argument("--repeats", type=int, default=1, help="time each read this often, keep the median")
     parser.add_argument("--per-field-errors", type=Path, default=None, help="JSON lines of wrong fields")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -483,31 +513,30 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="customocr-bench-") as scratch:
         data_root = args.data_dir or Path(scratch)
-        eval_sets = []
+        sources: list[tuple[str, Path | None]] = []  # (set name, its cases.json; None for healthcode)
+        eval_sets: list[EvalSet] = []
         for set_name in args.sets:
-            if set_name == "healthcode":
-                healthcode = load_healthcode()
-                if healthcode is None:
-                    print(f"skipping healthcode: {HEALTHCODE} is absent")
-                    continue
-                eval_sets.append(healthcode)
-            else:
+            cases_path = None
+            if set_name != "healthcode":
                 perturb = "all" if set_name == "synthetic-perturbed" else "none"
-                cases_path = _synthetic_cases(
-                    data_root / f"{set_name}-s{args.seed}", perturb, args.per_layout, args.seed, layouts
-                )
-                eval_sets.append(load_synthetic(set_name, cases_path))
-        # The template engine reads every set before the baseline runs at all, so that the peak RSS
-        # at that point is the template engine's own (what a worker needs).
+                set_dir = data_root / f"{set_name}-s{args.seed}"
+                cases_path = _synthetic_cases(set_dir, perturb, args.per_layout, args.seed, layouts)
+            eval_set = _load_set(set_name, cases_path)
+            if eval_set is None:
+                print(f"skipping healthcode: {HEALTHCODE} is absent")
+                continue
+            sources.append((set_name, cases_path))
+            eval_sets.append(eval_set)
+        peak_rss_template = None
+        if not args.no_baseline and not args.no_memory_pass:
+            print("memory pass: template engine alone in a fresh process")
+            peak_rss_template = template_peak_rss(config, sources)
         runs: dict[str, dict[str, list[CaseRun]]] = {}
         for eval_set in eval_sets:
-            print(f"{eval_set.name}: template engine on {len(eval_set.cases)} images")
-            runs[eval_set.name] = {"template": run_template(reader, eval_set, args.repeats)}
-        peak_rss_template = _peak_rss_mb()
-        if not args.no_baseline:
-            for eval_set in eval_sets:
-                print(f"{eval_set.name}: baseline on {len(eval_set.cases)} images")
-                runs[eval_set.name]["baseline"] = run_baseline(reader.engine, eval_set, args.repeats)
+            print(f"{eval_set.name}: {len(eval_set.cases)} images")
+            runs[eval_set.name] = run_set(reader, eval_set, not args.no_baseline, args.repeats)
+        if args.no_baseline:
+            peak_rss_template = _peak_rss_mb()  # this process ran the template engine only
 
     report_sets: dict[str, Any] = {}
     wrong: list[dict[str, Any]] = []
@@ -534,7 +563,7 @@ def main(argv: list[str] | None = None) -> int:
         "resources": {
             "load_warmup_s": round(load_warmup_s, 2),
             "rss_after_warmup_mb": round(rss_after_warmup, 1),
-            "peak_rss_template_mb": round(peak_rss_template, 1),
+            "peak_rss_template_mb": None if peak_rss_template is None else round(peak_rss_template, 1),
             "peak_rss_mb": round(_peak_rss_mb(), 1),
         },
         "sets": report_sets,

@@ -71,12 +71,9 @@ def test_quick_run_writes_consistent_results(tmp_path: Path) -> None:
     assert summary["template"]["exact_match"] >= 0.9
     resources = report["resources"]
     assert resources["load_warmup_s"] > 0
-    assert (
-        100
-        < resources["rss_after_warmup_mb"]
-        <= resources["peak_rss_template_mb"]
-        <= resources["peak_rss_mb"]
-    )
+    # the template engine's own peak comes from a separate process that loaded the same models
+    assert 100 < resources["rss_after_warmup_mb"] <= resources["peak_rss_mb"]
+    assert 0.5 * resources["rss_after_warmup_mb"] < resources["peak_rss_template_mb"]
     table = (out / "accuracy.md").read_text(encoding="utf-8")
     assert "| synthetic | 2 | 20 |" in table and "| synthetic / app | 1 | 8 |" in table
     met = {t["target"]: t["met"] for t in report["targets"]}
@@ -88,3 +85,5 @@ def test_quick_run_writes_consistent_results(tmp_path: Path) -> None:
     stamp = cases.stat().st_mtime_ns
     assert accuracy.main([*argv, "--no-baseline"]) == 0
     assert cases.stat().st_mtime_ns == stamp
+    resources = json.loads((out / "accuracy.json").read_text(encoding="utf-8"))["resources"]
+    assert resources["peak_rss_template_mb"] == resources["peak_rss_mb"]  # only the template engine ran
