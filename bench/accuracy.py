@@ -481,7 +481,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-layout", type=int, default=10, help="synthetic queries per layout")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--layouts", nargs="+", default=None, help="synthetic layouts (default: all)")
-    parser.add_argument("--data-dir", type=Path, default=None, help="keep/reuse generated sets here")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="keep generated sets here and reuse them when the seed, size and layouts match (clear it "
+        "after changing bench/synth)",
+    )
     parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     parser.add_argument("--profile", default=EngineConfig().profile)
     parser.add_argument("--model-root", type=Path, default=EngineConfig().model_root)
