@@ -33,6 +33,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -288,8 +289,10 @@ def _load_set(name: str, cases_path: Path | None) -> EvalSet | None:
 def template_peak_rss(config: EngineConfig, sets: list[tuple[str, Path | None]]) -> float:
     """Peak RSS in MB of a fresh process that loads the template engine and reads every set with it,
     as a worker would (the benchmark process also runs the baseline, which grows its own RSS)."""
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return float(pool.apply(_memory_pass, (config, sets)))
+    # An executor lets its worker exit normally; Pool.terminate would SIGTERM it, which Paddle reports
+    # as a fatal error.
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as executor:
+        return float(executor.submit(_memory_pass, config, sets).result())
 
 
 def _memory_pass(config: EngineConfig, sets: list[tuple[str, Path | None]]) -> float:
