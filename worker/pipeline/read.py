@@ -2,7 +2,7 @@
 
 1. Each region is rectified into a context crop in template orientation, scaled so its text
    lines are about `TARGET_LINE_PX` high.
-2. Lines are detected once for all crops (shrunk to `DETECT_LINE_PX` and packed on a sheet); a
+2. Lines are detected on each crop (shrunk to `DETECT_LINE_PX`, same-size crops batched); a
    line is kept when >= 50 % of its area lies inside the region and its centre is within the
    region's vertical span; kept boxes are made upright and stretched (`LINE_WIDEN`).
 3. All kept lines of all regions are recognised whole, in one pass; characters whose CTC column
@@ -27,17 +27,16 @@ TARGET_LINE_PX = 32.0
 # height as reliably as larger ones, so crops are shrunk by DETECT_LINE_PX / TARGET_LINE_PX first.
 DETECT_LINE_PX = 16.0
 MAX_CROP_SIDE = 1280
-# Detection sheets: crops are packed on canvases this large, this far apart (the gap keeps the
-# detector from joining lines of neighbouring crops).
-SHEET_SIDE = 1024
-SHEET_GAP = 24
+# Detector inputs are padded to these steps so similar crops batch together.
+DETECT_HEIGHT_STEP = 32
+DETECT_WIDTH_STEP = 64
 MIN_INSIDE_FRACTION = 0.5
 DIRECT_READ_MIN_CONFIDENCE = 0.75
 SEPARATORS = " :：;；,，"
 # Detected lines are stretched by this share of their height at both ends before recognition.
 LINE_WIDEN = 0.6
 # Characters this far (in line heights) outside the region still count as inside.
-CLIP_TOLERANCE = 0.05
+CLIP_TOLERANCE = 0.0
 
 
 @dataclass
@@ -294,66 +293,35 @@ def assemble(
     return readings
 
 
-@dataclass(frozen=True)
-class Sheet:
-    """Several crops pasted on one canvas so the detector runs once (each call costs ~15 ms of
-    fixed overhead on CPU, more than a small crop's pixels)."""
-
-    image: np.ndarray
-    placements: list[tuple[int, int, int, int, int]]  # (crop index, x, y, width, height)
-
-
-def pack_sheets(images: list[np.ndarray]) -> list[Sheet]:
-    """Pack images on white sheets `SHEET_GAP` px apart: shelves first-fit by decreasing width,
-    sheet width about the square root of the total area (at least the widest image), at most
-    `SHEET_SIDE` tall (an image taller than that gets a sheet of its own)."""
-    area = sum((img.shape[0] + SHEET_GAP) * (img.shape[1] + SHEET_GAP) for img in images)
-    sheet_width = max(max(img.shape[1] for img in images), int(np.sqrt(area) * 1.1))
-    order = sorted(range(len(images)), key=lambda i: -images[i].shape[1])
-    # shelves per sheet: [y, height, used width, placements]
-    sheets: list[list[list]] = [[]]
-    for index in order:
-        height, width = images[index].shape[:2]
-        shelf = next(
-            (s for s in sheets[-1] if s[2] + width <= sheet_width and height <= s[1] * 1.25 + SHEET_GAP), None
-        )
-        if shelf is None:
-            top = sum(s[1] + SHEET_GAP for s in sheets[-1])
-            if sheets[-1] and top + height > SHEET_SIDE:
-                sheets.append([])
-                top = 0
-            shelf = [top, height, 0, []]
-            sheets[-1].append(shelf)
-        shelf[3].append((index, shelf[2], shelf[0], width, height))
-        shelf[1] = max(shelf[1], height)
-        shelf[2] += width + SHEET_GAP
-    result = []
-    for shelves in sheets:
-        placements = [p for shelf in shelves for p in shelf[3]]
-        width = max(px + pw for _, px, _, pw, _ in placements)
-        height = max(py + ph for _, _, py, _, ph in placements)
-        canvas = np.full((height, width, 3), 255, np.uint8)
-        for index, px, py, pw, ph in placements:
-            canvas[py : py + ph, px : px + pw] = images[index]
-        result.append(Sheet(canvas, placements))
-    return result
+def _pad_to_bucket(image: np.ndarray) -> np.ndarray:
+    """Pad bottom/right with the image's median border colour to multiples of
+    `DETECT_HEIGHT_STEP` x `DETECT_WIDTH_STEP`, so that crops of similar size share one batched
+    detector run (and one compiled kernel shape)."""
+    height, width = image.shape[:2]
+    target_h = -(-height // DETECT_HEIGHT_STEP) * DETECT_HEIGHT_STEP
+    target_w = -(-width // DETECT_WIDTH_STEP) * DETECT_WIDTH_STEP
+    if (target_h, target_w) == (height, width):
+        return image
+    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+    colour = [int(v) for v in np.median(border, axis=0)]
+    return cv2.copyMakeBorder(
+        image, 0, target_h - height, 0, target_w - width, cv2.BORDER_CONSTANT, value=colour
+    )
 
 
 def detect_crops(engine: OcrEngine, crops: list[RegionCrop]) -> list[list[np.ndarray]]:
-    """Text-line quads per crop, in crop pixels, from one detector run per sheet."""
+    """Text-line quads per crop, in crop pixels.
+
+    Each crop is its own detector input. Pasting all crops on one canvas (one run) was tried and
+    lost text: the detector's squeeze-excitation blocks pool over the whole input, and a canvas of
+    many crops and gaps weakened small lines until they vanished (e.g. a lone "赵*")."""
     shrink = DETECT_LINE_PX / TARGET_LINE_PX
     small = [cv2.resize(c.image, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA) for c in crops]
-    sheets = pack_sheets(small)
-    found = engine.detect([sheet.image for sheet in sheets], limit_side=max(SHEET_SIDE, MAX_CROP_SIDE) * 2)
-    detections: list[list[np.ndarray]] = [[] for _ in crops]
-    for sheet, quads in zip(sheets, found, strict=True):
-        for quad in quads:
-            cx, cy = quad.mean(axis=0)
-            for index, x, y, width, height in sheet.placements:
-                if x <= cx < x + width and y <= cy < y + height:
-                    local = np.clip(quad - (x, y), 0, (width - 1, height - 1))
-                    detections[index].append((local / shrink).astype(np.float32))
-                    break
+    found = engine.detect([_pad_to_bucket(image) for image in small], limit_side=4 * MAX_CROP_SIDE)
+    detections = []
+    for image, quads in zip(small, found, strict=True):
+        limit = (image.shape[1] - 1, image.shape[0] - 1)
+        detections.append([np.clip(quad, 0, limit) / shrink for quad in quads])
     return detections
 
 
