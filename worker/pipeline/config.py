@@ -49,7 +49,7 @@ class EngineConfig(BaseModel):
     cpu_threads: int = Field(default=2, ge=1)
     # oneDNN on CPU; it caches compiled kernels per input shape (see docs/engine.md).
     enable_mkldnn: bool = True
-    # Input shapes whose kernels stay compiled: line width buckets + detection sheet sizes.
+    # Input shapes whose kernels stay compiled: line width buckets + detector crop sizes.
     mkldnn_cache_capacity: int = Field(default=64, ge=1)
     # Lines per recognition batch (lines of one width bucket). Default by device: on CPU batching
     # gains ~25 % at most and each (batch, width) pair is another oneDNN kernel shape, so 1; on a
