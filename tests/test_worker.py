@@ -30,6 +30,29 @@ async def add(stack: Stack) -> str:
     return str(body["template_id"])
 
 
+async def stage_job(stack: Stack, job_id: str, template_id: str) -> QueryJobMessage:
+    """What the gateway does before it sends a query message: the image in S3 and a queued job record."""
+    store = Store(stack.clients, stack.settings)
+    key = f"queries/{job_id}.jpg"
+    await store.put_object(key, ticket().query, "image/jpeg")
+    await store.create_job(
+        store.new_job(
+            job_id=job_id,
+            template_id=template_id,
+            source="api",
+            image_bucket=store.bucket,
+            image_key=key,
+            result_key=f"results/{job_id}.json",
+        )
+    )
+    return QueryJobMessage(job_id=job_id, template_id=template_id, bucket=store.bucket, key=key)
+
+
+async def send(stack: Stack, queue: str, body: str) -> None:
+    url = (await stack.clients.sqs.get_queue_url(QueueName=queue))["QueueUrl"]
+    await stack.clients.sqs.send_message(QueueUrl=url, MessageBody=body)
+
+
 async def queue_messages(clients: AwsClients, queue: str, wait_s: int = 1) -> list[str]:
     url = (await clients.sqs.get_queue_url(QueueName=queue))["QueueUrl"]
     response = await clients.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_s)
@@ -76,23 +99,9 @@ async def test_permanent_error_fails_the_job_without_retry(stack: Stack) -> None
 
 async def test_template_deleted_after_enqueue_fails_permanently(stack: Stack) -> None:
     template_id = await add(stack)
-    url = (await stack.clients.sqs.get_queue_url(QueueName=stack.settings.jobs_queue))["QueueUrl"]
-    store = Store(stack.clients, stack.settings)
-    await store.put_object("queries/orphan.png", ticket().query, "image/jpeg")
-    record = store.new_job(
-        job_id="orphan-job",
-        template_id=template_id,
-        source="api",
-        image_bucket=store.bucket,
-        image_key="queries/orphan.png",
-        result_key="results/orphan-job.json",
-    )
-    await store.create_job(record)
+    message = await stage_job(stack, "orphan-job", template_id)
     await stack.post("/custom_ocr", {"type": "del", "template_id": template_id})
-    message = QueryJobMessage(
-        job_id="orphan-job", template_id=template_id, bucket=store.bucket, key="queries/orphan.png"
-    )
-    await stack.clients.sqs.send_message(QueueUrl=url, MessageBody=message.model_dump_json())
+    await send(stack, stack.settings.jobs_queue, message.model_dump_json())
     job = await stack.wait_job("orphan-job")
     assert job["status"] == "failed" and job["error"]["code"] == "template_not_found"
 
@@ -129,29 +138,14 @@ async def flaky_worker(stack: Stack, ocr: OcrPool) -> AsyncIterator[Settings]:
 
 async def test_transient_error_that_never_clears_ends_in_dlq(stack: Stack, flaky_worker: Settings) -> None:
     template_id = await add(stack)
-    store = Store(stack.clients, stack.settings)
-    await store.put_object("queries/flaky.jpg", ticket().query, "image/jpeg")
-    await store.create_job(
-        store.new_job(
-            job_id="flaky-job",
-            template_id=template_id,
-            source="api",
-            image_bucket=store.bucket,
-            image_key="queries/flaky.jpg",
-            result_key="results/flaky-job.json",
-        )
-    )
-    url = (await stack.clients.sqs.get_queue_url(QueueName=flaky_worker.jobs_queue))["QueueUrl"]
-    message = QueryJobMessage(
-        job_id="flaky-job", template_id=template_id, bucket=store.bucket, key="queries/flaky.jpg"
-    )
-    await stack.clients.sqs.send_message(QueueUrl=url, MessageBody=message.model_dump_json())
+    message = await stage_job(stack, "flaky-job", template_id)
+    await send(stack, flaky_worker.jobs_queue, message.model_dump_json())
 
     job = await stack.wait_job("flaky-job")
     assert job["status"] == "failed" and job["error"]["code"] == "retries_exhausted"
     (event,) = await stack.events.wait_for("flaky-job")
     assert event["status"] == "failed"
-    record = await store.get_job("flaky-job")
+    record = await Store(stack.clients, stack.settings).get_job("flaky-job")
     assert record is not None and record.attempts == 2
     deadline = asyncio.get_running_loop().time() + 30
     while not (dead := await queue_messages(stack.clients, flaky_worker.dlq)):
@@ -160,8 +154,7 @@ async def test_transient_error_that_never_clears_ends_in_dlq(stack: Stack, flaky
 
 
 async def test_poison_message_goes_to_the_dlq(stack: Stack, flaky_worker: Settings) -> None:
-    url = (await stack.clients.sqs.get_queue_url(QueueName=flaky_worker.jobs_queue))["QueueUrl"]
-    await stack.clients.sqs.send_message(QueueUrl=url, MessageBody="this is not a job")
+    await send(stack, flaky_worker.jobs_queue, "this is not a job")
     deadline = asyncio.get_running_loop().time() + 30
     while "this is not a job" not in await queue_messages(stack.clients, flaky_worker.dlq):
         assert asyncio.get_running_loop().time() < deadline, "the poison message never reached the DLQ"
@@ -188,23 +181,9 @@ async def test_sigterm_finishes_the_job_in_flight_then_exits(stack: Stack, tmp_p
             )
             await asyncio.sleep(0.2)
         template_id = await add(stack)
+        message = await stage_job(stack, "sigterm-job", template_id)
+        await send(stack, settings.jobs_queue, message.model_dump_json())
         store = Store(stack.clients, stack.settings)
-        await store.put_object("queries/sigterm.jpg", ticket().query, "image/jpeg")
-        await store.create_job(
-            store.new_job(
-                job_id="sigterm-job",
-                template_id=template_id,
-                source="api",
-                image_bucket=store.bucket,
-                image_key="queries/sigterm.jpg",
-                result_key="results/sigterm-job.json",
-            )
-        )
-        url = (await stack.clients.sqs.get_queue_url(QueueName=settings.jobs_queue))["QueueUrl"]
-        message = QueryJobMessage(
-            job_id="sigterm-job", template_id=template_id, bucket=store.bucket, key="queries/sigterm.jpg"
-        )
-        await stack.clients.sqs.send_message(QueueUrl=url, MessageBody=message.model_dump_json())
         for _ in range(2400):  # until the worker has taken the job (at most 2 minutes)
             record = await store.get_job("sigterm-job")
             if record is not None and record.status != "queued":
