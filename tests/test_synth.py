@@ -184,10 +184,16 @@ def test_unperturbed_dataset_is_lossless_and_unmoved(tmp_path: Path) -> None:
     )
 
 
-def test_samples_are_small_and_complete(tmp_path: Path) -> None:
+def test_samples_are_small_complete_and_current(tmp_path: Path) -> None:
     written = write_samples(tmp_path)
     assert {p.suffix for p in written} == {".png", ".json", ".jpg"}
     assert all(p.stat().st_size < 300 * 1024 for p in written)
+    # the shipped samples/ are this generator's output (JSON compared; image bytes depend on codec builds)
+    shipped = Path(__file__).resolve().parents[1] / "samples"
+    for path in written:
+        assert (shipped / path.name).is_file(), path.name
+        if path.suffix == ".json":
+            assert (shipped / path.name).read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
