@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import numpy as np
 from aiohttp import web
 from moto.server import ThreadedMotoServer
 
@@ -37,11 +38,6 @@ from worker.service import engine_config, serve
 REPO = Path(__file__).resolve().parents[1]
 SHARED_EVAL = REPO.parent / "shared" / "eval" / "aws-healthcode"
 MOTO_PORT, API_PORT = 5077, 8077
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _ts(iso: str) -> float:
@@ -134,9 +130,9 @@ async def measure(
         "requests": n,
         "throughput_per_s": n / wall,
         "e2e_p50_s": statistics.median(e2e),
-        "e2e_p95_s": percentile(e2e, 0.95),
+        "e2e_p95_s": float(np.percentile(e2e, 95)),
         "ocr_p50_s": statistics.median(ocr),
-        "ocr_p95_s": percentile(ocr, 0.95),
+        "ocr_p95_s": float(np.percentile(ocr, 95)),
         "overhead_p50_s": statistics.median(overhead),
         "overhead_share_p50": statistics.median([o / e for o, e in zip(overhead, e2e, strict=True)]),
         "stages_p50_s": {name: statistics.median(values) for name, values in stages.items()},

@@ -2,7 +2,6 @@
 
 import base64
 import json
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -24,11 +23,6 @@ def png(image: Any) -> bytes:
     ok, encoded = cv2.imencode(".png", image)
     assert ok
     return encoded.tobytes()
-
-
-def normalise(text: str) -> str:
-    """NFKC (full-width → half-width) and no whitespace: how fields are compared."""
-    return "".join(unicodedata.normalize("NFKC", text).split())
 
 
 @dataclass(frozen=True)

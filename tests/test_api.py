@@ -3,9 +3,10 @@
 import pytest
 from aiohttp import web
 
+from bench.metrics import normalize
 from producer.app import create_app
 from tests.conftest import Stack, free_port
-from tests.documents import SHARED_EVAL, b64, normalise, shared_case, ticket
+from tests.documents import SHARED_EVAL, b64, shared_case, ticket
 
 
 async def add_template(stack: Stack, image: bytes, regions: list) -> str:
@@ -26,8 +27,8 @@ async def test_template_lifecycle_and_queries(stack: Stack) -> None:
     assert status == 200, fields
     assert [f["key"] for f in fields] == [r[1] for r in doc.regions]
     assert all(set(f) == {"key", "value", "score"} and 0 <= f["score"] <= 100 for f in fields)
-    read = {f["key"]: normalise(f["value"]) for f in fields}
-    correct = [k for k, v in doc.expected.items() if read[k] == normalise(v)]
+    read = {f["key"]: normalize(f["value"]) for f in fields}
+    correct = [k for k, v in doc.expected.items() if read[k] == normalize(v)]
     assert len(correct) >= len(doc.expected) - 1, (read, doc.expected)
 
     # Asynchronous query: 202 at once, then poll.
@@ -112,9 +113,9 @@ async def test_real_screen_jkb(stack: Stack) -> None:
     template_id = await add_template(stack, template, regions)
     status, fields = await stack.post("/custom_ocr", {"template_id": template_id, "img": b64(query)})
     assert status == 200, fields
-    read = {f["key"]: normalise(f["value"]) for f in fields}
+    read = {f["key"]: normalize(f["value"]) for f in fields}
     for key in ("日期", "状态", "核酸", "失效时间"):
-        assert read[key] == normalise(str(expected[key])), (key, read[key], expected[key])
+        assert read[key] == normalize(str(expected[key])), (key, read[key], expected[key])
 
 
 async def test_unreachable_queue_is_503_and_closes_the_job(stack: Stack) -> None:

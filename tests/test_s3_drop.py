@@ -1,8 +1,9 @@
 """An image dropped under incoming/<template_id>/ is recognised: S3 event → SQS → worker → result + SNS."""
 
+from bench.metrics import normalize
 from common.store import Store
 from tests.conftest import Stack
-from tests.documents import b64, normalise, ticket
+from tests.documents import b64, ticket
 from worker.jobs import s3_job_id
 
 
@@ -17,8 +18,8 @@ async def test_s3_drop_runs_a_job(stack: Stack) -> None:
 
     result = await stack.s3_json(f"results/{key}.json")
     assert result["status"] == "succeeded" and result["template_id"] == template_id
-    read = {f["key"]: normalise(f["value"]) for f in result["result"]}
-    assert sum(read[k] == normalise(v) for k, v in doc.expected.items()) >= len(doc.expected) - 1, read
+    read = {f["key"]: normalize(f["value"]) for f in result["result"]}
+    assert sum(read[k] == normalize(v) for k, v in doc.expected.items()) >= len(doc.expected) - 1, read
 
     job_id = s3_job_id(stack.settings.bucket, key, put["ETag"].strip('"'))
     record = await Store(stack.clients, stack.settings).get_job(job_id)
