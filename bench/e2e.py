@@ -1,8 +1,8 @@
 """End-to-end latency of the local stack next to the pure OCR time of the same jobs.
 
-Starts moto's server, the gateway and one CPU worker in this process (the worker's OCR runs in its own
-process, as in production), registers the shipped ticket sample (and the real jkb screen when
-../shared/eval is present), then sends synchronous CustomOCR queries at concurrency 1 and 8.
+Starts moto's server, the gateway (`python -m producer`) and one CPU worker (`python -m worker`) as
+separate processes, as they run in production, registers the shipped ticket sample (and the real jkb
+screen when ../shared/eval is present), then sends synchronous CustomOCR queries at concurrency 1 and 8.
 
 For every job the worker reports its pure OCR time (the pipeline's own timings); the rest of the end-to-end
 time is pipeline overhead: HTTP, S3/DynamoDB/SQS/SNS calls, queue wait, result polling. The job record's
@@ -16,24 +16,23 @@ import argparse
 import asyncio
 import base64
 import json
+import os
 import statistics
+import sys
+import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import numpy as np
-from aiohttp import web
-from moto.server import ThreadedMotoServer
 
 from common.aws import AwsClients
 from common.store import Store
 from devstack.__main__ import local_settings
 from devstack.resources import create_resources
-from producer.app import create_app
-from worker.ocr import OcrPool
-from worker.service import engine_config, serve
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_EVAL = REPO.parent / "shared" / "eval" / "aws-healthcode"
@@ -152,28 +151,70 @@ async def sqs_round_trip(clients: AwsClients, n: int = 20) -> float:
     return statistics.median(times)
 
 
+async def _spawn(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        *args,
+        env=env,
+        cwd=REPO,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+async def _until(check: Callable[[], Awaitable[bool]], what: str, timeout_s: float = 180) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not await check():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not come up within {timeout_s:.0f} s")
+        await asyncio.sleep(0.2)
+
+
 async def main(requests: int) -> dict[str, Any]:
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=MOTO_PORT, verbose=False)
-    moto.start()
+    """Run the stack as separate processes — moto's server, the gateway, one worker — as in production."""
     settings = local_settings(MOTO_PORT, port=API_PORT)
-    clients = await AwsClients.open(settings)
-    await create_resources(clients, settings)
-    ocr_pool = OcrPool(engine_config(settings), settings.ocr_processes)
-    await ocr_pool.start()
-    runner = web.AppRunner(create_app(settings), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", API_PORT).start()
-    stop = asyncio.Event()
-    worker = asyncio.create_task(serve(settings, ocr_pool, stop))
+    ready_file = Path(tempfile.mkdtemp()) / "worker-ready"
+    env = {
+        **os.environ,
+        "CUSTOMOCR_AWS_ENDPOINT_URL": str(settings.aws_endpoint_url),
+        "CUSTOMOCR_PORT": str(API_PORT),
+        "CUSTOMOCR_READY_FILE": str(ready_file),
+    }
     url = f"http://127.0.0.1:{API_PORT}"
+    processes = [await _spawn("-m", "moto.server", "-H", "127.0.0.1", "-p", str(MOTO_PORT), env=env)]
     report: dict[str, Any] = {
-        "machine": "this 2-core CPU machine; moto server for S3/SQS/DynamoDB/SNS",
+        "machine": "this 2-core CPU machine; moto's server, the gateway and the worker as separate processes",
         "sets": {},
     }
+    clients = await AwsClients.open(settings)
     try:
-        report["moto_sqs_round_trip_p50_s"] = await sqs_round_trip(clients)
-        store = Store(clients, settings)
+
+        async def resources_created() -> bool:
+            try:
+                await create_resources(clients, settings)
+            except Exception:  # moto still starting
+                return False
+            return True
+
+        await _until(resources_created, "moto's server")
+        processes.append(await _spawn("-m", "producer", env=env))
+        processes.append(await _spawn("-m", "worker", env=env))
         async with aiohttp.ClientSession() as http:
+
+            async def gateway_up() -> bool:
+                try:
+                    async with http.get(f"{url}/healthz") as response:
+                        return response.status == 200
+                except aiohttp.ClientError:
+                    return False
+
+            async def worker_ready() -> bool:
+                return ready_file.exists()
+
+            await _until(gateway_up, "the gateway")
+            await _until(worker_ready, "the worker")
+            report["moto_sqs_round_trip_p50_s"] = await sqs_round_trip(clients)
+            store = Store(clients, settings)
             for name, template, regions, query in cases():
                 async with http.post(
                     f"{url}/custom_ocr",
@@ -185,12 +226,11 @@ async def main(requests: int) -> dict[str, Any]:
                     await measure(http, url, store, template_id, query, requests, c) for c in (1, 8)
                 ]
     finally:
-        stop.set()
-        await worker
-        await runner.cleanup()
-        ocr_pool.close()
         await clients.close()
-        moto.stop()
+        for process in reversed(processes):
+            if process.returncode is None:
+                process.terminate()
+                await process.wait()
     return report
 
 
