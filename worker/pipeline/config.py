@@ -51,10 +51,10 @@ class EngineConfig(BaseModel):
     enable_mkldnn: bool = True
     # Input shapes whose kernels stay compiled: line width buckets + detector crop sizes.
     mkldnn_cache_capacity: int = Field(default=64, ge=1)
-    # Lines per recognition batch (lines of one width bucket). Default by device: on CPU batching
-    # gains ~25 % at most and each (batch, width) pair is another oneDNN kernel shape, so 1; on a
-    # GPU batches are what make it fast.
-    rec_batch_size: int = Field(default_factory=lambda data: 1 if data["device"] == "cpu" else 32, ge=1)
+    # Lines per recognition batch (lines of one width bucket). Default by device: on CPU batches of
+    # 4 cut recognition time 15-25 % against 1 (more only adds kernel shapes); on a GPU batches
+    # are what make it fast.
+    rec_batch_size: int = Field(default_factory=lambda data: 4 if data["device"] == "cpu" else 32, ge=1)
     orientation_batch_size: int = Field(default=16, ge=1)
     # Longest side for full-page detection (alignment fallback, baseline).
     page_det_side: int = Field(default=960, ge=320)
