@@ -34,7 +34,7 @@ _FAILED_JOB_STATUS = {"template_not_found": 404}
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
     try:
-        body = await request.json(loads=json.loads)
+        body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
