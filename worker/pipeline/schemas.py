@@ -9,6 +9,10 @@ from typing import Literal, Protocol
 import numpy as np
 from pydantic import BaseModel, Field
 
+# The one region model of the project (pure pydantic, shared with the gateway); re-exported here so
+# pipeline callers need not know where it lives.
+from common.schemas import Region as Region
+
 Point = tuple[float, float]
 
 
@@ -20,11 +24,6 @@ class RegionLike(Protocol):
 
     @property
     def quad(self) -> Sequence[Sequence[float]]: ...
-
-
-class Region(BaseModel):
-    name: str
-    quad: tuple[Point, Point, Point, Point]
 
 
 @dataclass(frozen=True)
