@@ -153,11 +153,19 @@ async def test_transient_error_that_never_clears_ends_in_dlq(stack: Stack, flaky
     assert json.loads(dead[0])["job_id"] == "flaky-job"
 
 
-async def test_poison_message_goes_to_the_dlq(stack: Stack, flaky_worker: Settings) -> None:
+async def test_poison_and_orphan_messages_go_to_the_dlq(stack: Stack, flaky_worker: Settings) -> None:
+    """A body that is no job, and a query for a job that has no record, are dead letters at once."""
+    orphan = QueryJobMessage(
+        job_id="ghost-job", template_id="t", bucket=stack.settings.bucket, key="queries/x.jpg"
+    )
     await send(stack, flaky_worker.jobs_queue, "this is not a job")
+    await send(stack, flaky_worker.jobs_queue, orphan.model_dump_json())
+    seen: set[str] = set()
     deadline = asyncio.get_running_loop().time() + 30
-    while "this is not a job" not in await queue_messages(stack.clients, flaky_worker.dlq):
-        assert asyncio.get_running_loop().time() < deadline, "the poison message never reached the DLQ"
+    while not {"this is not a job", orphan.model_dump_json()} <= seen:
+        assert asyncio.get_running_loop().time() < deadline, f"only {seen} reached the DLQ"
+        seen.update(await queue_messages(stack.clients, flaky_worker.dlq))
+    assert await Store(stack.clients, stack.settings).get_job("ghost-job") is None
 
 
 async def test_sigterm_finishes_the_job_in_flight_then_exits(stack: Stack, tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ What may go wrong, and what happens then:
 - transient (S3/DynamoDB/SQS errors, a crashed OCR process): the message comes back after a backoff; on its
   last allowed receive the job is marked failed and the queue's redrive moves the message to the DLQ;
 - duplicate delivery: the conditional state transitions let exactly one delivery finish the job and notify;
-- poison (a body that is no job at all): forwarded to the DLQ for inspection and deleted.
+- poison (a body that is no job at all, or a query whose job record does not exist): forwarded to the
+  DLQ for inspection and deleted.
 """
 
 import asyncio
@@ -51,6 +52,7 @@ class Disposition(Enum):
     DELETE = "delete"  # done (or nothing to do): remove the message
     RETRY = "retry"  # transient failure: make it visible again after a backoff
     REDRIVE = "redrive"  # out of retries, job marked failed: let the queue move it to the DLQ
+    DEAD_LETTER = "dead letter"  # no job at all, or one without a record: forward to the DLQ at once
 
 
 @dataclass(frozen=True)
@@ -144,12 +146,14 @@ class JobRunner:
 
     async def handle(self, message: ReceivedMessage) -> Disposition:
         jobs = jobs_from_body(message.body)
-        if jobs is None:
-            log.error("poison message %s: not a job; moving it to the DLQ", message.message_id)
+        last_try = message.receive_count >= self._settings.max_receive_count
+        dispositions = (
+            [Disposition.DEAD_LETTER] if jobs is None else [await self._run(j, last_try) for j in jobs]
+        )
+        if Disposition.DEAD_LETTER in dispositions:
+            log.error("message %s is no job this worker can run; moving it to the DLQ", message.message_id)
             await self._dlq.send_raw(message.body)
             return Disposition.DELETE
-        last_try = message.receive_count >= self._settings.max_receive_count
-        dispositions = [await self._run(job, last_try) for job in jobs]
         if Disposition.RETRY in dispositions:
             return Disposition.RETRY
         if Disposition.REDRIVE in dispositions:
@@ -162,8 +166,8 @@ class JobRunner:
     async def _run(self, job: Job, last_try: bool) -> Disposition:
         try:
             record = await self._claim(job)
-            if record is None:
-                return Disposition.DELETE
+            if isinstance(record, Disposition):
+                return record
             try:
                 result = await self._recognise(job)
             except PermanentError as exc:
@@ -186,8 +190,8 @@ class JobRunner:
                 log.exception("job %s: could not mark the job failed", job.job_id)
             return Disposition.REDRIVE
 
-    async def _claim(self, job: Job) -> JobRecord | None:
-        """Move the job to running; None when it is already finished (a duplicate delivery)."""
+    async def _claim(self, job: Job) -> JobRecord | Disposition:
+        """Move the job to running, or say what to do with a message whose job cannot run."""
         if job.source == "s3":
             await self._store.create_job(
                 self._store.new_job(
@@ -205,9 +209,11 @@ class JobRunner:
             pass
         record = await self._store.get_job(job.job_id)
         if record is None:
-            raise PermanentError("job_not_found", f"no job record for {job.job_id}")
+            # A query message whose record never existed or has expired: nothing to run or to fail.
+            return Disposition.DEAD_LETTER
+        # Already finished: a duplicate delivery.
         await self._renotify_if_lost(record)
-        return None
+        return Disposition.DELETE
 
     async def _renotify_if_lost(self, record: JobRecord) -> None:
         # A worker that died between finishing and publishing leaves notified_at unset. Only an old finish
