@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from worker.pipeline import ImageDecodeError, Region, compile_template, decode_image, field_score
+from worker.pipeline import ImageRejected, Region, compile_template, decode_image, field_score
 from worker.pipeline.align import GateLimits, rotation_matrix, sane_homography
 from worker.pipeline.compile import load_compiled, measure_line_height
 from worker.pipeline.engine import RecognizedLine
@@ -54,7 +54,7 @@ def test_decode_applies_exif_orientation() -> None:
     ],
 )
 def test_decode_rejects_bad_bytes_with_a_code(data: bytes, code: str) -> None:
-    with pytest.raises(ImageDecodeError) as caught:
+    with pytest.raises(ImageRejected) as caught:
         decode_image(data)
     assert caught.value.code == code
 

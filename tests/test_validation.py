@@ -137,3 +137,13 @@ async def test_health_readiness_and_openapi(stack: Stack) -> None:
 def test_rendered_blank_png_is_valid() -> None:
     # Guards the fixtures above: the "blank" images really decode, so only the named check can reject them.
     assert cv2.imdecode(np.frombuffer(blank_png(300, 100), np.uint8), cv2.IMREAD_COLOR).shape == (100, 300, 3)
+
+
+async def test_template_that_passes_the_header_check_but_cannot_be_decoded(stack: Stack) -> None:
+    # A valid PNG header over garbage: only the full decode (during template compile) can tell.
+    broken = ticket().template[:200] + bytes(500)
+    status, error = await stack.post(
+        "/custom_ocr", {"type": "add", "img": b64(broken), "template": [[QUAD, "a"]]}
+    )
+    assert status == 400, error
+    assert error["error"]["code"] == "corrupt_image"

@@ -86,14 +86,17 @@ async def test_permanent_error_fails_the_job_without_retry(stack: Stack) -> None
     template_id = await add(stack)
     # A valid PNG header over garbage: the gateway's header check passes, decoding in the worker cannot.
     broken = ticket().template[:200] + bytes(500)
-    status, error = await stack.post("/custom_ocr", {"template_id": template_id, "img": b64(broken)})
-    assert status == 422, error
-    assert error["error"]["code"] == "corrupt_image"
+    body = {"template_id": template_id, "img": b64(broken)}
+    async with stack.http.post(f"{stack.url}/custom_ocr", json=body) as response:
+        assert response.status == 422
+        assert (await response.json())["error"]["code"] == "corrupt_image"
+        job_id = response.headers["x-job-id"]
     _, listed = await stack.get("/templates")
     assert template_id in listed["template_id_list"]
-    failed = [e for events in stack.events.by_job.values() for e in events if e["status"] == "failed"]
-    assert failed and failed[-1]["error"]["code"] == "corrupt_image"
-    record = await Store(stack.clients, stack.settings).get_job(failed[-1]["job_id"])
+    (event,) = await stack.events.wait_for(job_id)
+    assert event["status"] == "failed" and event["error"]["code"] == "corrupt_image"
+    await stack.wait_queue_empty(stack.settings.jobs_queue)
+    record = await Store(stack.clients, stack.settings).get_job(job_id)
     assert record is not None and record.attempts == 1 and record.status == "failed"
 
 

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from typing import Any
 
 from common.schemas import Region
-from worker.pipeline import EngineConfig, ImageDecodeError, TemplateData, TemplateReader, decode_image
+from worker.pipeline import EngineConfig, ImageRejected, TemplateData, TemplateReader, decode_image
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,8 @@ def _read(
     started = time.perf_counter()
     try:
         image = decode_image(query)
-    except ImageDecodeError as exc:
-        return {"rejected": {"code": exc.code, "message": str(exc)}}
+    except ImageRejected as exc:
+        return {"rejected": {"code": exc.code, "message": exc.message}}
     decode_ms = (time.perf_counter() - started) * 1000
     return {"result": _reader.read(image, template).model_dump(mode="json"), "decode_ms": decode_ms}
 

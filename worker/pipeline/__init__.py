@@ -5,7 +5,7 @@ Importing this package does not load Paddle; `TemplateReader(config)` does.
 
 from .compile import compile_template
 from .config import EngineConfig
-from .images import ImageDecodeError, decode_image
+from .images import ImageRejected, decode_image
 from .pipeline import TemplateReader, draw_overlay, field_score
 from .schemas import AlignmentInfo, FieldResult, ReadError, ReadResult, Region, TemplateData
 
@@ -13,7 +13,7 @@ __all__ = [
     "AlignmentInfo",
     "EngineConfig",
     "FieldResult",
-    "ImageDecodeError",
+    "ImageRejected",
     "ReadError",
     "ReadResult",
     "Region",

@@ -5,15 +5,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+# The one "not an image we can read" error of the project, raised by the gateway's header checks too.
+from common.images import ImageRejected
+
 MIN_SIDE = 8
-
-
-class ImageDecodeError(ValueError):
-    """The bytes are not a readable image; `code` is the API error code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def decode_image(data: bytes) -> np.ndarray:
@@ -23,11 +18,11 @@ def decode_image(data: bytes) -> np.ndarray:
     with a rotation tag), drops alpha, expands grey and reduces 16-bit images to 8-bit.
     """
     if not data:
-        raise ImageDecodeError("empty_image", "the image is empty")
+        raise ImageRejected("empty_image", "the image is empty")
     image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if image is None:
-        raise ImageDecodeError("corrupt_image", "the image bytes cannot be decoded as jpg, png or bmp")
+        raise ImageRejected("corrupt_image", "the image bytes cannot be decoded as jpg, png or bmp")
     if min(image.shape[:2]) < MIN_SIDE:
         height, width = image.shape[:2]
-        raise ImageDecodeError("image_too_small", f"the image is {width}x{height}; too small to read")
+        raise ImageRejected("image_too_small", f"the image is {width}x{height}; too small to read")
     return image
