@@ -72,9 +72,8 @@ async def test_duplicate_delivery_gives_one_result_and_one_event(stack: Stack) -
     message = QueryJobMessage(
         job_id=job_id, template_id=template_id, bucket=record.image_bucket, key=record.image_key
     )
-    url = (await stack.clients.sqs.get_queue_url(QueueName=stack.settings.jobs_queue))["QueueUrl"]
-    await stack.clients.sqs.send_message(QueueUrl=url, MessageBody=message.model_dump_json())
-    await stack.clients.sqs.send_message(QueueUrl=url, MessageBody=message.model_dump_json())
+    await send(stack, stack.settings.jobs_queue, message.model_dump_json())
+    await send(stack, stack.settings.jobs_queue, message.model_dump_json())
     await stack.wait_queue_empty(stack.settings.jobs_queue)
     await asyncio.sleep(1.5)  # let any (wrong) second event reach the subscription queue
     assert len(stack.events.by_job[job_id]) == 1
