@@ -9,6 +9,7 @@ import asyncio
 import concurrent.futures
 import logging
 import multiprocessing
+import signal
 import time
 from collections import OrderedDict
 from typing import Any
@@ -26,6 +27,9 @@ _TEMPLATE_CACHE_SIZE = 32
 
 def _init_process(config: EngineConfig) -> None:
     global _reader
+    # Ctrl-C in a terminal reaches the whole process group; the parent alone decides when to stop and
+    # then shuts this pool down, so an OCR process must not die of SIGINT mid-job.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _reader = TemplateReader(config)
     _reader.warmup()
 
