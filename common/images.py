@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from PIL import Image
 
 MAX_SIDE = 4096
+# Smaller than this holds no readable text line.
+MIN_SIDE = 8
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xd8\xff", "jpg"),
@@ -53,6 +55,6 @@ def inspect_image(data: bytes) -> ImageInfo:
             "image_too_large",
             f"the image is {width}x{height}; the longest side must be at most {MAX_SIDE} px",
         )
-    if min(width, height) < 8:
+    if min(width, height) < MIN_SIDE:
         raise ImageRejected("image_too_small", f"the image is {width}x{height}; that is too small to read")
     return ImageInfo(fmt, width, height)

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from common.aws import error_code
 from common.images import ImageRejected, inspect_image
+from common.lru import LruCache
 from common.notify import JobEvents
 from common.queue import JobQueue, ReceivedMessage
 from common.schemas import (
@@ -128,7 +129,6 @@ def jobs_from_body(body: str) -> list[Job] | None:
 
 @dataclass
 class _CachedTemplate:
-    created_at: str
     image: bytes
     compiled: bytes
 
@@ -142,7 +142,8 @@ class JobRunner:
         self._events = events
         self._dlq = dlq
         self._ocr = ocr
-        self._templates: dict[str, _CachedTemplate] = {}
+        # Reference image + compiled data by (template_id, created_at), so a re-added id is fetched anew.
+        self._templates: LruCache[tuple[str, str], _CachedTemplate] = LruCache(64)
 
     async def handle(self, message: ReceivedMessage) -> Disposition:
         jobs = jobs_from_body(message.body)
@@ -274,13 +275,14 @@ class JobRunner:
         )
 
     async def _template_blobs(self, template: TemplateRecord) -> _CachedTemplate:
-        cached = self._templates.get(template.template_id)
-        if cached is None or cached.created_at != template.created_at:
+        key = (template.template_id, template.created_at)
+        cached = self._templates.get(key)
+        if cached is None:
             image, compiled = await asyncio.gather(
                 self._store.get_object(template.image_key), self._store.get_object(template.compiled_key)
             )
-            cached = _CachedTemplate(template.created_at, image, compiled)
-            self._templates[template.template_id] = cached
+            cached = _CachedTemplate(image, compiled)
+            self._templates.put(key, cached)
         return cached
 
     async def _finish(

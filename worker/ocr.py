@@ -11,9 +11,9 @@ import logging
 import multiprocessing
 import signal
 import time
-from collections import OrderedDict
 from typing import Any
 
+from common.lru import LruCache
 from common.schemas import Region
 from worker.pipeline import EngineConfig, ImageRejected, TemplateData, TemplateReader, decode_image
 
@@ -21,8 +21,7 @@ log = logging.getLogger(__name__)
 
 _reader: TemplateReader | None = None
 # Decoded templates by (template_id, created_at): a re-added id never reuses a stale entry.
-_templates: "OrderedDict[tuple[str, str], TemplateData]" = OrderedDict()
-_TEMPLATE_CACHE_SIZE = 32
+_templates: LruCache[tuple[str, str], TemplateData] = LruCache(32)
 
 
 def _init_process(config: EngineConfig) -> None:
@@ -54,10 +53,7 @@ def _read(
             regions=[Region.model_validate(r) for r in regions],
             compiled=compiled,
         )
-        _templates[template_key] = template
-        while len(_templates) > _TEMPLATE_CACHE_SIZE:
-            _templates.popitem(last=False)
-    _templates.move_to_end(template_key)
+        _templates.put(template_key, template)
     started = time.perf_counter()
     try:
         image = decode_image(query)

@@ -6,9 +6,7 @@ import cv2
 import numpy as np
 
 # The one "not an image we can read" error of the project, raised by the gateway's header checks too.
-from common.images import ImageRejected
-
-MIN_SIDE = 8
+from common.images import MIN_SIDE, ImageRejected
 
 
 def decode_image(data: bytes) -> np.ndarray:

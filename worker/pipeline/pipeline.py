@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from common.lru import LruCache
 
 from .align import (
     Fit,
@@ -73,7 +74,7 @@ class TemplateReader:
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
         self.engine = OcrEngine(config)
-        self._templates: OrderedDict[tuple[str, str], _TemplateState] = OrderedDict()
+        self._templates: LruCache[tuple[str, str], _TemplateState] = LruCache(config.template_cache_size)
 
     def warmup(self) -> None:
         self.engine.warmup()
@@ -84,10 +85,7 @@ class TemplateReader:
         state = self._templates.get(key)
         if state is None:
             state = _TemplateState(load_compiled(template.compiled))
-            self._templates[key] = state
-            while len(self._templates) > self.config.template_cache_size:
-                self._templates.popitem(last=False)
-        self._templates.move_to_end(key)
+            self._templates.put(key, state)
         return state
 
     def page_lines(self, image: np.ndarray) -> tuple[int, list[TextLine]]:
