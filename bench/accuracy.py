@@ -43,7 +43,8 @@ import cv2
 import numpy as np
 
 from bench.metrics import char_errors, exact_match
-from worker.pipeline import EngineConfig, Region, TemplateData, TemplateReader, compile_template, decode_image
+from common.schemas import parse_regions
+from worker.pipeline import EngineConfig, TemplateData, TemplateReader, compile_template, decode_image
 from worker.pipeline.engine import OcrEngine, crop_quad
 
 REPO = Path(__file__).resolve().parents[1]
@@ -99,14 +100,9 @@ class EngineTally:
         }
 
 
-def _regions(raw: list[Any]) -> list[Region]:
-    """CustomOCR template format `[[quad, name], ...]` to the pipeline's regions."""
-    return [Region(name=name, quad=tuple((float(x), float(y)) for x, y in quad)) for quad, name in raw]
-
-
 def _template(template_id: str, image_path: Path, raw_regions: list[Any]) -> TemplateData:
     image = decode_image(image_path.read_bytes())
-    regions = _regions(raw_regions)
+    regions = parse_regions(raw_regions)
     return TemplateData(template_id, image, regions, compile_template(image, regions))
 
 

@@ -22,7 +22,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from worker.pipeline import Region, compile_template, decode_image
+from common.schemas import parse_regions
+from worker.pipeline import compile_template, decode_image
 from worker.pipeline.align import GateLimits, align_features, project, sane_homography
 from worker.pipeline.compile import FEATURE_SIDE, CompiledTemplate, load_compiled, to_gray_scaled
 
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         for layout, spec in data["templates"].items():
             image = decode_image((Path(scratch) / spec["image"]).read_bytes())
             raw = json.loads((Path(scratch) / spec["regions"]).read_text(encoding="utf-8"))
-            regions = [Region(name=n, quad=tuple((float(x), float(y)) for x, y in q)) for q, n in raw]
+            regions = parse_regions(raw)
             templates[layout] = (load_compiled(compile_template(image, regions)), OrbTemplate(image))
         for case in data["cases"]:
             query = decode_image((Path(scratch) / case["query"]).read_bytes())
@@ -106,10 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         raw_templates = json.loads((HEALTHCODE / "templates.json").read_text(encoding="utf-8"))
         for layout, query_name in (("jkb", "jkb-test-input.png"), ("xcm", "xcm-test-input.jpeg")):
             image = decode_image((HEALTHCODE / f"{layout}-template.png").read_bytes())
-            regions = [
-                Region(name=n, quad=tuple((float(x), float(y)) for x, y in q))
-                for q, n in raw_templates[layout]
-            ]
+            regions = parse_regions(raw_templates[layout])
             query = decode_image((HEALTHCODE / query_name).read_bytes())
             queries.append(
                 (layout, query, load_compiled(compile_template(image, regions)), OrbTemplate(image), None)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter, field_validator, model_validator
 
 Point = tuple[float, float]
 Quad = tuple[Point, Point, Point, Point]
@@ -62,6 +62,12 @@ def _regions_from_api(value: Any) -> Any:
 
 
 Regions = Annotated[list[Region], BeforeValidator(_regions_from_api)]
+_REGIONS = TypeAdapter(Regions)
+
+
+def parse_regions(raw: Any) -> list[Region]:
+    """Regions from the CustomOCR wire form ``[[[[x,y]×4], "name"], …]`` (e.g. a templates JSON file)."""
+    return _REGIONS.validate_python(raw)
 
 
 def _unique_names(regions: list[Region]) -> list[Region]:

@@ -13,6 +13,7 @@ import pytest
 
 from bench import accuracy
 from bench.synth import template_document
+from common.schemas import parse_regions
 from worker.pipeline import EngineConfig, TemplateReader, compile_template
 from worker.pipeline.config import DEFAULT_MODEL_ROOT
 from worker.pipeline.schemas import TemplateData
@@ -43,7 +44,7 @@ def test_baseline_assigns_lines_by_centre_in_the_scaled_region(reader: TemplateR
     """On the template itself, upscaled 1.5x, label-free fields come back whole; a field whose label the
     detector merges into the same line gets the label too (the weakness the template engine removes)."""
     doc = template_document("ticket", 0)
-    regions = accuracy._regions(doc.regions)
+    regions = parse_regions(doc.regions)
     template = TemplateData("t", doc.image, regions, compile_template(doc.image, regions))
     query = cv2.resize(doc.image, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_CUBIC)
     values = accuracy.read_full_page(reader.engine, query, template)

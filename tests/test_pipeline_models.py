@@ -15,6 +15,7 @@ import pytest
 
 from bench.synth import query_document, template_document
 from bench.synth.perturb import Perturbation, apply_perturbation
+from common.schemas import parse_regions
 from worker.pipeline import (
     EngineConfig,
     ReadResult,
@@ -56,9 +57,7 @@ def _template(layout: str) -> TemplateData:
     folder = _eval_dir()
     regions_by_layout = json.loads((folder / "templates.json").read_text(encoding="utf-8"))
     image = decode_image((folder / f"{layout}-template.png").read_bytes())
-    regions = [
-        Region(name=name, quad=tuple(tuple(p) for p in quad)) for quad, name in regions_by_layout[layout]
-    ]
+    regions = parse_regions(regions_by_layout[layout])
     return TemplateData(layout, image, regions, compile_template(image, regions))
 
 
@@ -203,7 +202,7 @@ def test_other_app_screen_is_not_aligned_to_jkb(reader: TemplateReader) -> None:
 
 def _synthetic(layout: str) -> tuple[TemplateData, list[Region]]:
     document = template_document(layout, seed=11)
-    regions = [Region(name=name, quad=tuple(tuple(p) for p in quad)) for quad, name in document.regions]
+    regions = parse_regions(document.regions)
     return TemplateData(layout, document.image, regions, compile_template(document.image, regions)), regions
 
 
