@@ -14,7 +14,14 @@ from worker.pipeline import ImageRejected, Region, compile_template, decode_imag
 from worker.pipeline.align import GateLimits, rotation_matrix, sane_homography
 from worker.pipeline.compile import load_compiled, measure_line_height
 from worker.pipeline.engine import RecognizedLine
-from worker.pipeline.read import RegionCrop, clip_line, reading_order, select_lines
+from worker.pipeline.read import (
+    MIN_CELL_FILL,
+    RegionCrop,
+    clip_line,
+    detector_cells,
+    reading_order,
+    select_lines,
+)
 
 
 def _page() -> np.ndarray:
@@ -143,6 +150,20 @@ def test_reading_order_is_rows_then_columns() -> None:
 
     order = reading_order([box(200, 52), box(10, 50), box(10, 100)])
     assert order == [(1, False), (0, True), (2, False)]
+
+
+def test_similar_crops_share_one_detector_shape_and_tiny_ones_are_not_drowned() -> None:
+    # (height, width) of crops at detector scale: four single-line fields, one very wide field and
+    # one small field.
+    sizes = [(55, 300), (50, 280), (60, 330), (52, 250), (60, 1200), (45, 60)]
+    cells = detector_cells(sizes)
+    assert all(h >= sh and w >= sw for (h, w), (sh, sw) in zip(cells, sizes, strict=True))
+    assert all(h % 32 == 0 and w % 64 == 0 for h, w in cells)
+    assert len({cells[i] for i in range(4)}) == 1  # one batched detector call for the four
+    assert cells[4] != cells[0] and cells[5] != cells[0]
+    for (h, w), (sh, sw) in zip(cells, sizes, strict=True):
+        assert sh * sw >= MIN_CELL_FILL * h * w
+    assert detector_cells([]) == []
 
 
 def test_score_formula() -> None:

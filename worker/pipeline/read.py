@@ -27,9 +27,11 @@ TARGET_LINE_PX = 32.0
 # height as reliably as larger ones, so crops are shrunk by DETECT_LINE_PX / TARGET_LINE_PX first.
 DETECT_LINE_PX = 16.0
 MAX_CROP_SIDE = 1280
-# Detector inputs are padded to these steps so similar crops batch together.
+# Detector inputs are padded to these steps, and crops share padded cells (see detector_cells)
+# as long as each fills at least MIN_CELL_FILL of its cell.
 DETECT_HEIGHT_STEP = 32
 DETECT_WIDTH_STEP = 64
+MIN_CELL_FILL = 0.5
 MIN_INSIDE_FRACTION = 0.5
 DIRECT_READ_MIN_CONFIDENCE = 0.75
 SEPARATORS = " :：;；,，"
@@ -293,19 +295,50 @@ def assemble(
     return readings
 
 
-def _pad_to_bucket(image: np.ndarray) -> np.ndarray:
-    """Pad bottom/right with the image's median border colour to multiples of
-    `DETECT_HEIGHT_STEP` x `DETECT_WIDTH_STEP`, so that crops of similar size share one batched
-    detector run (and one compiled kernel shape)."""
-    height, width = image.shape[:2]
-    target_h = -(-height // DETECT_HEIGHT_STEP) * DETECT_HEIGHT_STEP
-    target_w = -(-width // DETECT_WIDTH_STEP) * DETECT_WIDTH_STEP
-    if (target_h, target_w) == (height, width):
-        return image
+def detector_cells(sizes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A padded (height, width) per crop such that crops share as few shapes as possible.
+
+    Every detector call costs ~10 ms on top of its pixels, and every new input shape makes oneDNN
+    compile kernels (about the run time again), so crops are grouped into shared cells: largest
+    first, each joins the group whose grown cell stays smallest while every member still fills at
+    least `MIN_CELL_FILL` of it (more padding dilutes what the detector's pooling layers see),
+    otherwise it opens a new group. Cells are rounded up to 32x64 px steps.
+    """
+
+    def cell(height: int, width: int) -> tuple[int, int]:
+        step_h, step_w = DETECT_HEIGHT_STEP, DETECT_WIDTH_STEP
+        return -(-height // step_h) * step_h, -(-width // step_w) * step_w
+
+    def area(size: tuple[int, int]) -> int:
+        return size[0] * size[1]
+
+    groups: list[tuple[tuple[int, int], list[int]]] = []
+    for index in sorted(range(len(sizes)), key=lambda i: -area(sizes[i])):
+        height, width = sizes[index]
+        best: tuple[int, tuple[int, int]] | None = None
+        for number, ((cell_h, cell_w), members) in enumerate(groups):
+            grown = cell(max(cell_h, height), max(cell_w, width))
+            fits = min(area(sizes[i]) for i in [*members, index]) >= MIN_CELL_FILL * area(grown)
+            if fits and (best is None or area(grown) < area(best[1])):
+                best = (number, grown)
+        if best is None:
+            groups.append((cell(height, width), [index]))
+        else:
+            number, grown = best
+            groups[number] = (grown, [*groups[number][1], index])
+    cells: list[tuple[int, int]] = [(0, 0)] * len(sizes)
+    for shape, members in groups:
+        for index in members:
+            cells[index] = shape
+    return cells
+
+
+def _pad_to(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Pad bottom/right with the image's median border colour."""
     border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
     colour = [int(v) for v in np.median(border, axis=0)]
     return cv2.copyMakeBorder(
-        image, 0, target_h - height, 0, target_w - width, cv2.BORDER_CONSTANT, value=colour
+        image, 0, height - image.shape[0], 0, width - image.shape[1], cv2.BORDER_CONSTANT, value=colour
     )
 
 
@@ -317,7 +350,10 @@ def detect_crops(engine: OcrEngine, crops: list[RegionCrop]) -> list[list[np.nda
     many crops and gaps weakened small lines until they vanished (e.g. a lone "赵*")."""
     shrink = DETECT_LINE_PX / TARGET_LINE_PX
     small = [cv2.resize(c.image, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA) for c in crops]
-    found = engine.detect([_pad_to_bucket(image) for image in small], limit_side=4 * MAX_CROP_SIDE)
+    cells = detector_cells([image.shape[:2] for image in small])
+    padded = [_pad_to(image, *cell) for image, cell in zip(small, cells, strict=True)]
+    # Same-shape inputs run as one batch (OcrEngine.detect).
+    found = engine.detect(padded, limit_side=4 * MAX_CROP_SIDE)
     detections = []
     for image, quads in zip(small, found, strict=True):
         limit = (image.shape[1] - 1, image.shape[0] - 1)
