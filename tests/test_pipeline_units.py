@@ -13,7 +13,7 @@ from PIL import Image
 from worker.pipeline import ImageRejected, Region, compile_template, decode_image, field_score
 from worker.pipeline.align import GateLimits, rotation_matrix, sane_homography
 from worker.pipeline.compile import load_compiled, measure_line_height
-from worker.pipeline.engine import RecognizedLine
+from worker.pipeline.engine import REC_MIN_WIDTH, RecognizedLine, plan_batches
 from worker.pipeline.read import (
     MIN_CELL_FILL,
     RegionCrop,
@@ -155,7 +155,7 @@ def test_reading_order_is_rows_then_columns() -> None:
 def test_similar_crops_share_one_detector_shape_and_tiny_ones_are_not_drowned() -> None:
     # (height, width) of crops at detector scale: four single-line fields, one very wide field and
     # one small field.
-    sizes = [(55, 300), (50, 280), (60, 330), (52, 250), (60, 1200), (45, 60)]
+    sizes = [(55, 300), (50, 280), (60, 330), (52, 250), (60, 1600), (45, 60)]
     cells = detector_cells(sizes)
     assert all(h >= sh and w >= sw for (h, w), (sh, sw) in zip(cells, sizes, strict=True))
     assert all(h % 32 == 0 and w % 64 == 0 for h, w in cells)
@@ -164,6 +164,25 @@ def test_similar_crops_share_one_detector_shape_and_tiny_ones_are_not_drowned() 
     for (h, w), (sh, sw) in zip(cells, sizes, strict=True):
         assert sh * sw >= MIN_CELL_FILL * h * w
     assert detector_cells([]) == []
+
+
+def test_recognition_batches_group_neighbouring_widths() -> None:
+    widths = [900, 120, 300, 2000, 180, 250, 330, 100, 310]
+    batches = plan_batches(widths, max_batch=4)
+    planned = sorted(i for batch, _ in batches for i in batch)
+    assert planned == list(range(len(widths)))  # every line exactly once
+    for batch, width in batches:
+        assert 1 <= len(batch) <= 4
+        assert width % 64 == 0 and width >= max(REC_MIN_WIDTH, *(widths[i] for i in batch))
+    by_line = {i: width for batch, width in batches for i in batch}
+    # the short lines share calls at the recogniser's minimum width; the longest is not padded
+    # out for them, nor are they padded to its width
+    assert {by_line[i] for i in (1, 4, 7)} == {REC_MIN_WIDTH}
+    assert by_line[3] == 2048 and len(next(b for b, _ in batches if 3 in b)) == 1
+    # one call per 64 px width bucket (at most 4 lines each) would take 5 calls: 320 px x 6 lines,
+    # 384, 960, 2048
+    assert len(batches) == 4
+    assert plan_batches([], 4) == []
 
 
 def test_score_formula() -> None:

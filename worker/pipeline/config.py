@@ -49,13 +49,13 @@ class EngineConfig(BaseModel):
     cpu_threads: int = Field(default=2, ge=1)
     # oneDNN on CPU; it caches compiled kernels per input shape (see docs/engine.md).
     enable_mkldnn: bool = True
-    # Input shapes whose kernels stay compiled (line width buckets x batch sizes, detector crop
-    # sizes). Memory grows with it: over the 100 benchmark images peak RSS was 1126 MB at 24,
-    # 1246 MB at 32, 1514 MB at 64, with no measurable speed difference between 24 and 64.
+    # Input shapes whose kernels stay compiled (line batch widths x batch sizes, detector cells).
+    # Memory grows with it: over the 100 benchmark images peak RSS was 1126 MB at 24, 1246 MB at
+    # 32, 1514 MB at 64, with no measurable speed difference between 24 and 64.
     mkldnn_cache_capacity: int = Field(default=32, ge=1)
-    # Lines per recognition batch (lines of one width bucket). Default by device: on CPU batches of
-    # 4 cut recognition time 15-25 % against 1 (more only adds kernel shapes); on a GPU batches
-    # are what make it fast.
+    # Most lines per recognition call (neighbours in width order, see engine.plan_batches). Default
+    # by device: on CPU batches of 4 cut recognition time 15-25 % against 1 (more only adds kernel
+    # shapes); on a GPU batches are what make it fast.
     rec_batch_size: int = Field(default_factory=lambda data: 4 if data["device"] == "cpu" else 32, ge=1)
     orientation_batch_size: int = Field(default=16, ge=1)
     # Longest side for full-page detection (alignment fallback, baseline).

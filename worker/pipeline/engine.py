@@ -23,6 +23,9 @@ class ModelsMissingError(RuntimeError):
 REC_HEIGHT = 48
 REC_MIN_WIDTH = 320  # the recogniser pads shorter lines to this anyway
 REC_WIDTH_STEP = 64
+# What one recognition call costs besides its pixels, in input columns (at 48 px height): on the
+# 2-core CPU a call costs ~20 ms plus ~0.036 ms per column per line.
+REC_CALL_COST_COLUMNS = 550
 # A character is emitted at the first CTC column of its run; its centre lies this many columns
 # further right on average (measured on rendered lines with known glyph boxes: +0.5 left the
 # estimate 1.6 px left of the true centre for 36 px glyphs, +0.8 1.4 px right; +0.65 centres it).
@@ -99,29 +102,25 @@ class OcrEngine:
     def recognize(self, line_images: list[np.ndarray]) -> list[RecognizedLine]:
         """Recognise line images, in input order.
 
-        Each line is resized to the recogniser's 48 px height and padded (background colour) to a
-        width bucket of `REC_WIDTH_STEP` px, at least 320: oneDNN compiles kernels per input
-        shape, and with free widths every line paid that compile (about 2x its run time on CPU).
-        Lines of one bucket are batched up to `rec_batch_size`; all inputs of a batch then have
-        the same width, so paddlex's CTC column correction (which pairs width ratios in sorted
-        order with results in input order) is the identity.
+        Each line is resized to the recogniser's 48 px height. Lines are sorted by width and cut
+        into batches of at most `rec_batch_size` neighbours (`plan_batches`); every line of a batch
+        is padded on the right to the batch's width, a multiple of `REC_WIDTH_STEP` px, at least
+        320. Padded widths keep the set of input shapes small (oneDNN compiles kernels per input
+        shape: with free widths every line paid that compile, about 2x its run time on CPU), and
+        with one width per batch paddlex's CTC column correction (which pairs width ratios in
+        sorted order with results in input order) is the identity.
         """
         if not line_images:
             return []
-        prepared = [_to_bucket(image) for image in line_images]
-        by_width: dict[int, list[int]] = {}
-        for index, (padded, _) in enumerate(prepared):
-            by_width.setdefault(padded.shape[1], []).append(index)
-        step = self.config.rec_batch_size
+        resized = [_to_height(image) for image in line_images]
+        widths = [image.shape[1] for image in resized]
         lines: list[RecognizedLine | None] = [None] * len(line_images)
-        for indexes in by_width.values():
-            for start in range(0, len(indexes), step):
-                batch = indexes[start : start + step]
-                results = self._rec.predict(
-                    [prepared[i][0] for i in batch], batch_size=len(batch), return_word_box=True
-                )
-                for index, result in zip(batch, results, strict=True):
-                    lines[index] = _recognized(result, content_share=prepared[index][1])
+        for batch, width in plan_batches(widths, self.config.rec_batch_size):
+            results = self._rec.predict(
+                [_pad_right(resized[i], width) for i in batch], batch_size=len(batch), return_word_box=True
+            )
+            for index, result in zip(batch, results, strict=True):
+                lines[index] = _recognized(result, content_share=widths[index] / width)
         return [line for line in lines if line is not None]
 
     def classify_orientation(self, line_images: list[np.ndarray]) -> list[tuple[int, float]]:
@@ -145,19 +144,51 @@ class OcrEngine:
         self.classify_orientation([line])
 
 
-def _to_bucket(image: np.ndarray) -> tuple[np.ndarray, float]:
-    """The line at the recogniser's height, padded on the right to its width bucket; also the
-    share of the width that is text. The padding is mid-grey, which normalises to 0: the same
-    padding the recogniser adds itself (and was trained with) for lines shorter than 320 px."""
+def padded_width(width: int) -> int:
+    return max(REC_MIN_WIDTH, -(-width // REC_WIDTH_STEP) * REC_WIDTH_STEP)
+
+
+def plan_batches(widths: list[int], max_batch: int) -> list[tuple[list[int], int]]:
+    """(line indexes, padded width) per recognition call.
+
+    Lines sorted by width are cut into runs of at most `max_batch` that minimise the estimated
+    time: per call `REC_CALL_COST_COLUMNS`, plus lines x padded width. Short lines then share a
+    call at 320 px, and a long line is not padded out for a short one (dynamic programming over
+    the sorted widths; n x max_batch steps).
+    """
+    order = sorted(range(len(widths)), key=lambda i: widths[i])
+    best = [0.0] + [float("inf")] * len(order)
+    start = [0] * (len(order) + 1)
+    for end in range(1, len(order) + 1):
+        width = padded_width(widths[order[end - 1]])
+        for first in range(max(0, end - max_batch), end):
+            cost = best[first] + REC_CALL_COST_COLUMNS + (end - first) * width
+            if cost < best[end]:
+                best[end], start[end] = cost, first
+    batches = []
+    end = len(order)
+    while end > 0:
+        first = start[end]
+        batches.append((order[first:end], padded_width(widths[order[end - 1]])))
+        end = first
+    return batches[::-1]
+
+
+def _to_height(image: np.ndarray) -> np.ndarray:
+    """The line at the recogniser's height, aspect ratio kept."""
     height, width = image.shape[:2]
     content = max(1, int(np.ceil(REC_HEIGHT * width / height)))
-    bucket = max(REC_MIN_WIDTH, -(-content // REC_WIDTH_STEP) * REC_WIDTH_STEP)
-    resized = cv2.resize(image, (content, REC_HEIGHT), interpolation=cv2.INTER_LINEAR)
-    if bucket == content:
-        return resized, 1.0
-    padded = np.full((REC_HEIGHT, bucket, 3), 128, np.uint8)
-    padded[:, :content] = resized
-    return padded, content / bucket
+    return cv2.resize(image, (content, REC_HEIGHT), interpolation=cv2.INTER_LINEAR)
+
+
+def _pad_right(line: np.ndarray, width: int) -> np.ndarray:
+    """Pad with mid-grey, which normalises to 0: the padding the recogniser adds itself (and was
+    trained with) for lines shorter than 320 px."""
+    if line.shape[1] == width:
+        return line
+    padded = np.full((REC_HEIGHT, width, 3), 128, np.uint8)
+    padded[:, : line.shape[1]] = line
+    return padded
 
 
 def _recognized(result: dict, content_share: float) -> RecognizedLine:
