@@ -11,7 +11,7 @@ Engines, all on the same det/rec models:
 - paddleocr: the naive baseline: the stock PaddleOCR 3.x pipeline (`paddleocr.PaddleOCR` with document
   orientation, unwarping and line orientation off, its defaults otherwise) on the whole query;
 - fullpage: a stricter baseline: full-page OCR on the engine's own tuned `OcrEngine` (page shrunk to a
-  longest side of 960 px for detection, width-bucketed batched recognition).
+  longest side of 960 px for detection, recognition batched by width).
 Both baselines give each region the lines whose centres fall inside it after scaling the region by the
 query/template size ratio.
 
@@ -531,7 +531,7 @@ def markdown(report: dict[str, Any]) -> str:
         f"compile excluded), median of {run['timing_repeats']} run(s). PaddleOCR: `paddleocr.PaddleOCR` "
         "(same det/rec models; document orientation, unwarping and line orientation off; its own detector "
         "size limits and recognition batching). Full page: the engine's detector on the page shrunk to "
-        f"{run['page_det_side']} px + its width-bucketed batched recognition. Both baselines assign a line "
+        f"{run['page_det_side']} px + its recognition batched by width. Both baselines assign a line "
         "to the region (scaled by the image-size ratio) holding its centre.",
         "",
         "Alignment methods per set: "
