@@ -168,7 +168,7 @@ def test_similar_crops_share_one_detector_shape_and_tiny_ones_are_not_drowned() 
 
 def test_recognition_batches_group_neighbouring_widths() -> None:
     widths = [900, 120, 300, 2000, 180, 250, 330, 100, 310]
-    batches = plan_batches(widths, max_batch=4)
+    batches = plan_batches(widths, max_batch=4, call_cost=550)
     planned = sorted(i for batch, _ in batches for i in batch)
     assert planned == list(range(len(widths)))  # every line exactly once
     for batch, width in batches:
@@ -182,7 +182,9 @@ def test_recognition_batches_group_neighbouring_widths() -> None:
     # one call per 64 px width bucket (at most 4 lines each) would take 5 calls: 320 px x 6 lines,
     # 384, 960, 2048
     assert len(batches) == 4
-    assert plan_batches([], 4) == []
+    assert plan_batches([], 4, 550) == []
+    # where a call's fixed cost dominates (GPU), the fewest calls possible
+    assert len(plan_batches(widths, max_batch=4, call_cost=20000)) == 3
 
 
 def test_score_formula() -> None:

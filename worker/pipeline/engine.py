@@ -23,9 +23,6 @@ class ModelsMissingError(RuntimeError):
 REC_HEIGHT = 48
 REC_MIN_WIDTH = 320  # the recogniser pads shorter lines to this anyway
 REC_WIDTH_STEP = 64
-# What one recognition call costs besides its pixels, in input columns (at 48 px height): on the
-# 2-core CPU a call costs ~20 ms plus ~0.036 ms per column per line.
-REC_CALL_COST_COLUMNS = 550
 # A character is emitted at the first CTC column of its run; its centre lies this many columns
 # further right on average (measured on rendered lines with known glyph boxes: +0.5 left the
 # estimate 1.6 px left of the true centre for 36 px glyphs, +0.8 1.4 px right; +0.65 centres it).
@@ -115,7 +112,8 @@ class OcrEngine:
         resized = [_to_height(image) for image in line_images]
         widths = [image.shape[1] for image in resized]
         lines: list[RecognizedLine | None] = [None] * len(line_images)
-        for batch, width in plan_batches(widths, self.config.rec_batch_size):
+        plan = plan_batches(widths, self.config.rec_batch_size, self.config.rec_call_cost_columns)
+        for batch, width in plan:
             results = self._rec.predict(
                 [_pad_right(resized[i], width) for i in batch], batch_size=len(batch), return_word_box=True
             )
@@ -148,11 +146,11 @@ def padded_width(width: int) -> int:
     return max(REC_MIN_WIDTH, -(-width // REC_WIDTH_STEP) * REC_WIDTH_STEP)
 
 
-def plan_batches(widths: list[int], max_batch: int) -> list[tuple[list[int], int]]:
+def plan_batches(widths: list[int], max_batch: int, call_cost: int) -> list[tuple[list[int], int]]:
     """(line indexes, padded width) per recognition call.
 
     Lines sorted by width are cut into runs of at most `max_batch` that minimise the estimated
-    time: per call `REC_CALL_COST_COLUMNS`, plus lines x padded width. Short lines then share a
+    time: `call_cost` columns per call, plus lines x padded width. Short lines then share a
     call at 320 px, and a long line is not padded out for a short one (dynamic programming over
     the sorted widths; n x max_batch steps).
     """
@@ -162,7 +160,7 @@ def plan_batches(widths: list[int], max_batch: int) -> list[tuple[list[int], int
     for end in range(1, len(order) + 1):
         width = padded_width(widths[order[end - 1]])
         for first in range(max(0, end - max_batch), end):
-            cost = best[first] + REC_CALL_COST_COLUMNS + (end - first) * width
+            cost = best[first] + call_cost + (end - first) * width
             if cost < best[end]:
                 best[end], start[end] = cost, first
     batches = []
