@@ -398,7 +398,8 @@ def score(eval_set: EvalSet, runs: dict[str, list[CaseRun]]) -> tuple[list[dict[
     stage_ms: dict[str, list[float]] = {}
     for run in runs["template"]:
         for stage, ms in run.stages_ms.items():
-            stage_ms.setdefault(stage, []).append(ms)
+            if stage.endswith("_ms"):  # not batch_size
+                stage_ms.setdefault(stage, []).append(ms)
     summary: dict[str, Any] = {
         "images": len(eval_set.cases),
         "fields": overall["template"].fields,

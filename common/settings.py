@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     model_profile: str = "ppocrv4-mobile"
     model_root: Path = Path("models/dev")
     device: str = "cpu"
+    # Queries one OCR process reads in one engine pass when several are waiting. CPU: measured in
+    # bench.e2e (README); GPU: not measured (no GPU was lent), batching across jobs is what fills one.
+    ocr_batch_size: int = Field(default_factory=lambda data: 4 if data["device"] == "cpu" else 16, ge=1)
 
 
 @lru_cache

@@ -73,7 +73,7 @@ async def main() -> None:
     )
 
     started = time.monotonic()
-    ocr = OcrPool(engine_config(settings), settings.ocr_processes)
+    ocr = OcrPool(engine_config(settings), settings.ocr_processes, settings.ocr_batch_size)
     runner = web.AppRunner(create_app(settings), access_log=None)
     try:
         await ocr.start()

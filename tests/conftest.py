@@ -60,7 +60,7 @@ async def clients(settings: Settings) -> AsyncIterator[AwsClients]:
 
 @pytest.fixture(scope="session")
 async def ocr(settings: Settings) -> AsyncIterator[OcrPool]:
-    pool = OcrPool(engine_config(settings), processes=1)
+    pool = OcrPool(engine_config(settings), processes=1, batch_size=settings.ocr_batch_size)
     await pool.start()
     yield pool
     pool.close()

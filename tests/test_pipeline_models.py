@@ -258,3 +258,26 @@ def test_debug_overlay_is_a_png(reader: TemplateReader) -> None:
 def test_grey_query_array_is_read(reader: TemplateReader) -> None:
     grey = cv2.cvtColor(_query("jkb-test-input.png"), cv2.COLOR_BGR2GRAY)
     _assert_jkb(reader.read(grey, _template("jkb")))
+
+
+def test_queries_of_different_templates_read_together_match_reading_alone(reader: TemplateReader) -> None:
+    """read_many shares detector and recogniser batches across queries (and templates); each query still
+    gets exactly its own answer, and one that cannot be aligned does not disturb the others."""
+    ticket, _ = _synthetic("ticket")
+    app, _ = _synthetic("app")
+    samples = [(ticket, query_document("ticket", seed=11, index=i, perturb="none")) for i in (0, 1)]
+    samples.append((app, query_document("app", seed=11, index=0, perturb="none")))
+    items = [(decode_image(sample.query.data), template) for template, sample in samples]
+    blank = np.full((600, 400, 3), 255, np.uint8)
+    together = reader.read_many([items[0], (blank, ticket), items[1], items[2]])
+    assert [r.timings.get("batch_size") for r in together] == [3, None, 3, 3]
+    assert together[1].error is not None and together[1].error.code == "no_text"
+    for result, (query, template), (_, sample) in zip(
+        [together[0], together[2], together[3]], items, samples, strict=True
+    ):
+        alone = reader.read(query, template)
+        assert _values(result) == _values(alone)
+        # same inputs to the models whatever is batched with them (batched kernels may round differently)
+        assert all(abs(a.score - b.score) <= 0.5 for a, b in zip(result.fields, alone.fields, strict=True))
+        wrong = {k: v for k, v in sample.document.values.items() if norm(_values(result)[k]) != norm(v)}
+        assert len(wrong) <= 1, wrong

@@ -13,7 +13,7 @@ from PIL import Image
 from worker.pipeline import ImageRejected, Region, compile_template, decode_image, field_score
 from worker.pipeline.align import GateLimits, rotation_matrix, sane_homography
 from worker.pipeline.compile import load_compiled, measure_line_height
-from worker.pipeline.engine import REC_MIN_WIDTH, RecognizedLine, plan_batches
+from worker.pipeline.engine import REC_MIN_WIDTH, RecognizedLine, padded_width, plan_batches
 from worker.pipeline.read import (
     MIN_CELL_FILL,
     RegionCrop,
@@ -166,25 +166,18 @@ def test_similar_crops_share_one_detector_shape_and_tiny_ones_are_not_drowned() 
     assert detector_cells([]) == []
 
 
-def test_recognition_batches_group_neighbouring_widths() -> None:
-    widths = [900, 120, 300, 2000, 180, 250, 330, 100, 310]
-    batches = plan_batches(widths, max_batch=4, call_cost=550)
-    planned = sorted(i for batch, _ in batches for i in batch)
-    assert planned == list(range(len(widths)))  # every line exactly once
+def test_recognition_batches_hold_lines_of_one_padded_width() -> None:
+    widths = [900, 120, 300, 2000, 180, 250, 330, 100, 310, 700]
+    batches = plan_batches(widths, max_batch=4)
+    assert sorted(i for batch, _ in batches for i in batch) == list(range(len(widths)))  # each once
     for batch, width in batches:
         assert 1 <= len(batch) <= 4
-        assert width % 64 == 0 and width >= max(REC_MIN_WIDTH, *(widths[i] for i in batch))
-    by_line = {i: width for batch, width in batches for i in batch}
-    # the short lines share calls at the recogniser's minimum width; the longest is not padded
-    # out for them, nor are they padded to its width
-    assert {by_line[i] for i in (1, 4, 7)} == {REC_MIN_WIDTH}
-    assert by_line[3] == 2048 and len(next(b for b, _ in batches if 3 in b)) == 1
-    # one call per 64 px width bucket (at most 4 lines each) would take 5 calls: 320 px x 6 lines,
-    # 384, 960, 2048
-    assert len(batches) == 4
-    assert plan_batches([], 4, 550) == []
-    # where a call's fixed cost dominates (GPU), the fewest calls possible
-    assert len(plan_batches(widths, max_batch=4, call_cost=20000)) == 3
+        assert {padded_width(widths[i]) for i in batch} == {width}
+    # short lines are all padded to the recogniser's own minimum, whatever else is in the query
+    assert {padded_width(w) for w in (100, 120, 180, 250, 300, 310)} == {REC_MIN_WIDTH}
+    assert [padded_width(w) for w in (330, 640, 641, 700, 900, 2000)] == [384, 640, 768, 768, 1024, 2048]
+    assert [len(batch) for batch, width in batches if width == REC_MIN_WIDTH] == [4, 2]
+    assert plan_batches([], 4) == []
 
 
 def test_score_formula() -> None:

@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 
 from common.aws import AwsClients
-from common.schemas import QueryJobMessage
+from common.schemas import QueryJobMessage, parse_regions
 from common.settings import Settings
 from common.store import Store
 from devstack.resources import create_queues
 from tests.conftest import REPO, Stack
 from tests.documents import b64, ticket
 from worker.ocr import OcrPool
+from worker.pipeline import compile_template, decode_image
 from worker.service import serve
 
 
@@ -208,3 +209,24 @@ async def test_sigterm_finishes_the_job_in_flight_then_exits(stack: Stack, tmp_p
     assert record is not None and record.status == "succeeded"
     assert not ready.exists()
     await stack.wait_queue_empty(settings.jobs_queue)
+
+
+async def test_waiting_queries_are_read_together_and_a_bad_one_alone(ocr: OcrPool) -> None:
+    """Queries that arrive while the OCR process is busy go to it as one batch (recognition batched
+    across jobs) and each gets its own answer: a corrupt image in the batch is rejected, the others read."""
+    doc, other = ticket(), ticket(2)
+    regions = parse_regions(doc.regions)
+    template = (doc.template, compile_template(decode_image(doc.template), regions), regions)
+    queries = [doc.query, other.query, b"\xff\xd8\xff\xe0 not really a jpeg", doc.query]
+    answers = await asyncio.gather(
+        *(ocr.read(("batch-test", "v1"), template[0], template[1], template[2], query) for query in queries)
+    )
+    # the first query found the process idle and ran alone; the rest waited and ran as one batch
+    first, *rest = answers
+    assert first["result"]["timings"]["batch_size"] == 1
+    assert [a["result"]["timings"]["batch_size"] for a in rest if "result" in a] == [2, 2]
+    assert answers[2]["rejected"]["code"] == "corrupt_image"
+    for answer, expected in ((answers[0], doc), (answers[1], other), (answers[3], doc)):
+        values = {f["key"]: f["value"] for f in answer["result"]["fields"]}
+        for key in ("车次", "出发站", "到达站"):
+            assert values[key] == expected.expected[key], key

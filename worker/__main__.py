@@ -15,7 +15,7 @@ log = logging.getLogger("worker")
 async def main() -> None:
     settings = get_settings()
     started = time.monotonic()
-    ocr = OcrPool(engine_config(settings), settings.ocr_processes)
+    ocr = OcrPool(engine_config(settings), settings.ocr_processes, settings.ocr_batch_size)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -401,10 +401,21 @@ variable "worker_ocr_processes" {
   }
 }
 
-variable "worker_max_in_flight" {
-  description = "Jobs one worker task holds at once (CUSTOMOCR_MAX_IN_FLIGHT)."
+variable "worker_ocr_batch_size" {
+  description = "Queries an OCR process reads in one engine pass when several wait (CUSTOMOCR_OCR_BATCH_SIZE); not yet measured on a GPU."
   type        = number
-  default     = 8
+  default     = 16
+
+  validation {
+    condition     = var.worker_ocr_batch_size >= 1
+    error_message = "worker_ocr_batch_size must be at least 1."
+  }
+}
+
+variable "worker_max_in_flight" {
+  description = "Jobs one worker task holds at once (CUSTOMOCR_MAX_IN_FLIGHT); enough to fill the OCR processes' batches."
+  type        = number
+  default     = 32
 
   validation {
     condition     = var.worker_max_in_flight >= 1

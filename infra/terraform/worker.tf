@@ -11,6 +11,7 @@ locals {
     CUSTOMOCR_DEVICE               = "gpu"
     CUSTOMOCR_MODEL_PROFILE        = var.model_profile
     CUSTOMOCR_OCR_PROCESSES        = tostring(var.worker_ocr_processes)
+    CUSTOMOCR_OCR_BATCH_SIZE       = tostring(var.worker_ocr_batch_size)
     CUSTOMOCR_MAX_IN_FLIGHT        = tostring(var.worker_max_in_flight)
     CUSTOMOCR_VISIBILITY_TIMEOUT_S = tostring(var.visibility_timeout_s)
   })

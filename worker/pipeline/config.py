@@ -53,17 +53,10 @@ class EngineConfig(BaseModel):
     # Memory grows with it: over the 100 benchmark images peak RSS was 1126 MB at 24, 1246 MB at
     # 32, 1514 MB at 64, with no measurable speed difference between 24 and 64.
     mkldnn_cache_capacity: int = Field(default=32, ge=1)
-    # Most lines per recognition call (neighbours in width order, see engine.plan_batches). Default
+    # Most lines per recognition call (lines of one padded width, see engine.plan_batches). Default
     # by device: on CPU batches of 4 cut recognition time 15-25 % against 1 (more only adds kernel
     # shapes); on a GPU batches are what make it fast.
     rec_batch_size: int = Field(default_factory=lambda data: 4 if data["device"] == "cpu" else 32, ge=1)
-    # What one recognition call costs besides its pixels, in input columns per line (48 px high),
-    # for engine.plan_batches. CPU: measured on the 2-core VM (~20 ms a call, ~0.036 ms a column).
-    # GPU: not measured (no GPU was lent); a call's fixed cost dwarfs its columns there, so the
-    # default fills batches up to rec_batch_size.
-    rec_call_cost_columns: int = Field(
-        default_factory=lambda data: 550 if data["device"] == "cpu" else 20000, ge=0
-    )
     orientation_batch_size: int = Field(default=16, ge=1)
     # Longest side for full-page detection (alignment fallback, baseline).
     page_det_side: int = Field(default=960, ge=320)

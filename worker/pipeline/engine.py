@@ -99,21 +99,19 @@ class OcrEngine:
     def recognize(self, line_images: list[np.ndarray]) -> list[RecognizedLine]:
         """Recognise line images, in input order.
 
-        Each line is resized to the recogniser's 48 px height. Lines are sorted by width and cut
-        into batches of at most `rec_batch_size` neighbours (`plan_batches`); every line of a batch
-        is padded on the right to the batch's width, a multiple of `REC_WIDTH_STEP` px, at least
-        320. Padded widths keep the set of input shapes small (oneDNN compiles kernels per input
-        shape: with free widths every line paid that compile, about 2x its run time on CPU), and
-        with one width per batch paddlex's CTC column correction (which pairs width ratios in
-        sorted order with results in input order) is the identity.
+        Each line is resized to the recogniser's 48 px height and padded on the right to its
+        `padded_width`; lines of one padded width run in batches of at most `rec_batch_size`.
+        Padded widths keep the set of input shapes small (oneDNN compiles kernels per input shape:
+        with free widths every line paid that compile, about 2x its run time on CPU), and with one
+        width per batch paddlex's CTC column correction (which pairs width ratios in sorted order
+        with results in input order) is the identity.
         """
         if not line_images:
             return []
         resized = [_to_height(image) for image in line_images]
         widths = [image.shape[1] for image in resized]
         lines: list[RecognizedLine | None] = [None] * len(line_images)
-        plan = plan_batches(widths, self.config.rec_batch_size, self.config.rec_call_cost_columns)
-        for batch, width in plan:
+        for batch, width in plan_batches(widths, self.config.rec_batch_size):
             results = self._rec.predict(
                 [_pad_right(resized[i], width) for i in batch], batch_size=len(batch), return_word_box=True
             )
@@ -143,33 +141,25 @@ class OcrEngine:
 
 
 def padded_width(width: int) -> int:
-    return max(REC_MIN_WIDTH, -(-width // REC_WIDTH_STEP) * REC_WIDTH_STEP)
+    """The recognition input width of a line `width` columns long at 48 px: 64-column steps up to
+    640, 128 beyond, at least 320. A function of the line alone: the recogniser's confidence moves
+    with the padding (a 3-character name scored 97 padded to 320 and 79 padded to a longer
+    neighbour's width), so a line reads the same whatever it is batched with."""
+    step = REC_WIDTH_STEP if width <= 2 * REC_MIN_WIDTH else 2 * REC_WIDTH_STEP
+    return max(REC_MIN_WIDTH, -(-width // step) * step)
 
 
-def plan_batches(widths: list[int], max_batch: int, call_cost: int) -> list[tuple[list[int], int]]:
-    """(line indexes, padded width) per recognition call.
-
-    Lines sorted by width are cut into runs of at most `max_batch` that minimise the estimated
-    time: `call_cost` columns per call, plus lines x padded width. Short lines then share a
-    call at 320 px, and a long line is not padded out for a short one (dynamic programming over
-    the sorted widths; n x max_batch steps).
-    """
-    order = sorted(range(len(widths)), key=lambda i: widths[i])
-    best = [0.0] + [float("inf")] * len(order)
-    start = [0] * (len(order) + 1)
-    for end in range(1, len(order) + 1):
-        width = padded_width(widths[order[end - 1]])
-        for first in range(max(0, end - max_batch), end):
-            cost = best[first] + call_cost + (end - first) * width
-            if cost < best[end]:
-                best[end], start[end] = cost, first
-    batches = []
-    end = len(order)
-    while end > 0:
-        first = start[end]
-        batches.append((order[first:end], padded_width(widths[order[end - 1]])))
-        end = first
-    return batches[::-1]
+def plan_batches(widths: list[int], max_batch: int) -> list[tuple[list[int], int]]:
+    """(line indexes, padded width) per recognition call: lines of one padded width, at most
+    `max_batch` per call."""
+    by_width: dict[int, list[int]] = {}
+    for index, width in enumerate(widths):
+        by_width.setdefault(padded_width(width), []).append(index)
+    return [
+        (indexes[start : start + max_batch], width)
+        for width, indexes in sorted(by_width.items())
+        for start in range(0, len(indexes), max_batch)
+    ]
 
 
 def _to_height(image: np.ndarray) -> np.ndarray:

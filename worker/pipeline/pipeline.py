@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -24,7 +25,7 @@ from .align import (
 from .compile import CompiledTemplate, load_compiled
 from .config import EngineConfig
 from .engine import OcrEngine, crop_quad
-from .read import RegionReading, crop_scale, read_regions, rectify_regions
+from .read import RegionCrop, RegionReading, crop_scale, read_regions, rectify_regions
 from .schemas import AlignmentInfo, FieldResult, ReadError, ReadResult, TemplateData
 
 IDENTITY_CONFIDENCE = 0.15
@@ -66,6 +67,16 @@ class _Alignment:
     info: AlignmentInfo
     homography: np.ndarray | None
     error: ReadError | None = None
+
+
+@dataclass
+class _Prepared:
+    """A query aligned and rectified, waiting for the shared detection + recognition batch."""
+
+    compiled: CompiledTemplate
+    alignment: _Alignment
+    crops: list[RegionCrop] | None  # None when nothing aligned
+    align_ms: float
 
 
 class TemplateReader:
@@ -187,33 +198,60 @@ class TemplateReader:
         )
 
     def read(self, query: np.ndarray, template: TemplateData) -> ReadResult:
+        return self.read_many([(query, template)])[0]
+
+    def read_many(self, items: Sequence[tuple[np.ndarray, TemplateData]]) -> list[ReadResult]:
+        """Read queries of any templates together, results in input order.
+
+        Each query is aligned on its own; then the region crops of all of them share detector and
+        recogniser batches (`read_regions`). Timings: `align_ms` is the query's own, `detect_ms` and
+        `recognize_ms` are the shared batch's, `batch_size` the number of queries read together.
+        """
+        prepared = [self._prepare(as_bgr(query), template) for query, template in items]
+        aligned = [p for p in prepared if p.crops is not None]
+        readings, read_timings = read_regions(self.engine, [p.crops for p in aligned if p.crops is not None])
+        by_query = dict(zip((id(p) for p in aligned), readings, strict=True))
+        return [self._result(p, by_query.get(id(p)), read_timings, len(aligned)) for p in prepared]
+
+    def _prepare(self, query: np.ndarray, template: TemplateData) -> _Prepared:
+        """Align the query and rectify its regions (no crops when nothing aligned)."""
         started = time.perf_counter()
-        query = as_bgr(query)
         state = self._state(template)
         compiled = state.compiled
         alignment = self._align(query, template, state)
-        aligned = time.perf_counter()
-        timings = {"align_ms": (aligned - started) * 1000}
-        if alignment.homography is None:
+        crops = None
+        if alignment.homography is not None:
+            homography = alignment.homography
+            source = query
+            density = self._query_pixels_per_crop_pixel(homography, compiled)
+            if density > MAX_WARP_DOWNSAMPLE:
+                shrink = MAX_WARP_DOWNSAMPLE / density
+                size = (max(8, round(query.shape[1] * shrink)), max(8, round(query.shape[0] * shrink)))
+                source = cv2.resize(query, size, interpolation=cv2.INTER_AREA)
+                homography = np.diag([size[0] / query.shape[1], size[1] / query.shape[0], 1.0]) @ homography
+            crops = rectify_regions(
+                source, homography, compiled.region_names, compiled.region_quads, compiled.line_heights
+            )
+        return _Prepared(compiled, alignment, crops, (time.perf_counter() - started) * 1000)
+
+    def _result(
+        self,
+        prepared: _Prepared,
+        readings: list[RegionReading] | None,
+        read_timings: dict[str, float],
+        batch_size: int,
+    ) -> ReadResult:
+        compiled, alignment = prepared.compiled, prepared.alignment
+        timings = {"align_ms": prepared.align_ms}
+        if readings is None:
             fields = [
                 FieldResult(key=name, value="", score=0.0, lines=[], box=[]) for name in compiled.region_names
             ]
-            timings["total_ms"] = (time.perf_counter() - started) * 1000
+            timings["total_ms"] = prepared.align_ms
             return ReadResult(fields=fields, alignment=alignment.info, error=alignment.error, timings=timings)
-
-        homography = alignment.homography
-        source = query
-        density = self._query_pixels_per_crop_pixel(homography, compiled)
-        if density > MAX_WARP_DOWNSAMPLE:
-            shrink = MAX_WARP_DOWNSAMPLE / density
-            size = (max(8, round(query.shape[1] * shrink)), max(8, round(query.shape[0] * shrink)))
-            source = cv2.resize(query, size, interpolation=cv2.INTER_AREA)
-            homography = np.diag([size[0] / query.shape[1], size[1] / query.shape[0], 1.0]) @ homography
-        crops = rectify_regions(
-            source, homography, compiled.region_names, compiled.region_quads, compiled.line_heights
-        )
-        readings, read_timings = read_regions(self.engine, crops)
         timings.update(read_timings)
+        timings["batch_size"] = batch_size
+        timings["total_ms"] = prepared.align_ms + sum(read_timings.values())
         fields = [
             self._field(name, quad, reading, alignment)
             for name, quad, reading in zip(
@@ -223,7 +261,6 @@ class TemplateReader:
         error = alignment.error
         if error is None and not any(f.value for f in fields):
             error = ReadError(code="no_text", message="no text was found in any region")
-        timings["total_ms"] = (time.perf_counter() - started) * 1000
         return ReadResult(fields=fields, alignment=alignment.info, error=error, timings=timings)
 
     @staticmethod

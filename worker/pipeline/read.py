@@ -342,16 +342,26 @@ def _pad_to(image: np.ndarray, height: int, width: int) -> np.ndarray:
     )
 
 
-def detect_crops(engine: OcrEngine, crops: list[RegionCrop]) -> list[list[np.ndarray]]:
-    """Text-line quads per crop, in crop pixels.
+def detect_crops(engine: OcrEngine, crop_sets: list[list[RegionCrop]]) -> list[list[np.ndarray]]:
+    """Text-line quads per crop (all sets' crops in order), in crop pixels.
 
     Each crop is its own detector input. Pasting all crops on one canvas (one run) was tried and
     lost text: the detector's squeeze-excitation blocks pool over the whole input, and a canvas of
-    many crops and gaps weakened small lines until they vanished (e.g. a lone "赵*")."""
+    many crops and gaps weakened small lines until they vanished (e.g. a lone "赵*"). Cells are
+    chosen per set (one query's crops): the padding moves the detector's boxes a little, so a query
+    reads the same whatever is batched with it; same-shape inputs of all sets still share a batch
+    (queries of one template have identical cells).
+    """
     shrink = DETECT_LINE_PX / TARGET_LINE_PX
-    small = [cv2.resize(c.image, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA) for c in crops]
-    cells = detector_cells([image.shape[:2] for image in small])
-    padded = [_pad_to(image, *cell) for image, cell in zip(small, cells, strict=True)]
+    small: list[np.ndarray] = []
+    padded: list[np.ndarray] = []
+    for crop_set in crop_sets:
+        images = [
+            cv2.resize(c.image, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA) for c in crop_set
+        ]
+        cells = detector_cells([image.shape[:2] for image in images])
+        small += images
+        padded += [_pad_to(image, *cell) for image, cell in zip(images, cells, strict=True)]
     # Same-shape inputs run as one batch (OcrEngine.detect).
     found = engine.detect(padded, limit_side=4 * MAX_CROP_SIDE)
     detections = []
@@ -361,13 +371,22 @@ def detect_crops(engine: OcrEngine, crops: list[RegionCrop]) -> list[list[np.nda
     return detections
 
 
-def read_regions(engine: OcrEngine, crops: list[RegionCrop]) -> tuple[list[RegionReading], dict[str, float]]:
-    """Detect on all crops at once, recognise every kept line of every region in one pass."""
+def read_regions(
+    engine: OcrEngine, crop_sets: list[list[RegionCrop]]
+) -> tuple[list[list[RegionReading]], dict[str, float]]:
+    """Read the region crops of one or more queries: detection runs on the crops of all of them at
+    once, recognition on every kept line of every region of all of them in one pass (batching across
+    jobs is what fills a GPU). Readings come back per query, in order; the timings are the batch's."""
     started = time.perf_counter()
-    detections = detect_crops(engine, crops)
+    crops = [crop for crop_set in crop_sets for crop in crop_set]
+    detections = detect_crops(engine, crop_sets)
     detected = time.perf_counter()
     plans = plan_lines(crops, detections)
-    recognized = engine.recognize([plan.image for plan in plans])
+    readings = assemble(crops, plans, engine.recognize([plan.image for plan in plans]))
     finished = time.perf_counter()
     timings = {"detect_ms": (detected - started) * 1000, "recognize_ms": (finished - detected) * 1000}
-    return assemble(crops, plans, recognized), timings
+    per_query = []
+    for crop_set in crop_sets:
+        per_query.append(readings[: len(crop_set)])
+        readings = readings[len(crop_set) :]
+    return per_query, timings
