@@ -2,14 +2,15 @@
 
 Starts moto's server, the gateway (`python -m producer`) and one CPU worker (`python -m worker`) as
 separate processes, as they run in production, registers the shipped ticket sample (and the real jkb
-screen when ../shared/eval is present), then sends synchronous CustomOCR queries at concurrency 1 and 8.
+screen when ../shared/eval is present), then sends synchronous CustomOCR queries at concurrency 1 and 8, with
+the worker restarted for each OCR batch size (how many waiting jobs one OCR process reads in one engine pass).
 
 For every job the worker reports its pure OCR time (the pipeline's own timings); the rest of the end-to-end
 time is pipeline overhead: HTTP, S3/DynamoDB/SQS/SNS calls, queue wait, result polling. The job record's
 timestamps split that overhead into gateway intake, queue wait (where moto's SQS long-poll sits), worker
 (S3 reads/writes, DynamoDB, SNS) and the gateway noticing the result.
 
-    python -m bench.e2e [--requests 20] [--out bench/results/e2e.json]
+    python -m bench.e2e [--requests 20] [--ocr-batch-sizes 1 4] [--out bench/results/e2e.json]
 """
 
 import argparse
@@ -170,8 +171,9 @@ async def _until(check: Callable[[], Awaitable[bool]], what: str, timeout_s: flo
         await asyncio.sleep(0.2)
 
 
-async def main(requests: int) -> dict[str, Any]:
-    """Run the stack as separate processes — moto's server, the gateway, one worker — as in production."""
+async def main(requests: int, ocr_batch_sizes: list[int]) -> dict[str, Any]:
+    """Run the stack as separate processes — moto's server, the gateway, one worker — as in production; the
+    worker is restarted for each OCR batch size (CUSTOMOCR_OCR_BATCH_SIZE) and every set measured again."""
     settings = local_settings(MOTO_PORT, port=API_PORT)
     ready_file = Path(tempfile.mkdtemp()) / "worker-ready"
     env = {
@@ -198,7 +200,6 @@ async def main(requests: int) -> dict[str, Any]:
 
         await _until(resources_created, "moto's server")
         processes.append(await _spawn("-m", "producer", env=env))
-        processes.append(await _spawn("-m", "worker", env=env))
         async with aiohttp.ClientSession() as http:
 
             async def gateway_up() -> bool:
@@ -212,19 +213,30 @@ async def main(requests: int) -> dict[str, Any]:
                 return ready_file.exists()
 
             await _until(gateway_up, "the gateway")
-            await _until(worker_ready, "the worker")
             report["moto_sqs_round_trip_p50_s"] = await sqs_round_trip(clients)
             store = Store(clients, settings)
+            templates = []
             for name, template, regions, query in cases():
                 async with http.post(
                     f"{url}/custom_ocr",
                     json={"type": "add", "img": base64.b64encode(template).decode(), "template": regions},
                 ) as response:
-                    template_id = (await response.json())["template_id"]
-                await measure(http, url, store, template_id, query, 2, 1)  # warm caches
-                report["sets"][name] = [
-                    await measure(http, url, store, template_id, query, requests, c) for c in (1, 8)
-                ]
+                    templates.append((name, (await response.json())["template_id"], query))
+            for batch_size in ocr_batch_sizes:
+                ready_file.unlink(missing_ok=True)
+                worker = await _spawn(
+                    "-m", "worker", env={**env, "CUSTOMOCR_OCR_BATCH_SIZE": str(batch_size)}
+                )
+                processes.append(worker)
+                await _until(worker_ready, "the worker")
+                for name, template_id, query in templates:
+                    await measure(http, url, store, template_id, query, 2, 1)  # warm caches
+                    rows = report["sets"].setdefault(name, [])
+                    for concurrency in (1, 8):
+                        row = await measure(http, url, store, template_id, query, requests, concurrency)
+                        rows.append({"ocr_batch_size": batch_size, **row})
+                worker.terminate()
+                await worker.wait()
     finally:
         await clients.close()
         for process in reversed(processes):
@@ -246,15 +258,16 @@ def write(report: dict[str, Any], out: Path) -> None:
 def render(report: dict[str, Any]) -> str:
     lines = [
         f"moto SQS send→receive→delete p50: {report['moto_sqs_round_trip_p50_s'] * 1000:.0f} ms",
-        "| set | concurrency | e2e p50 / p95 (s) | OCR p50 (s) | overhead p50 (s, share of e2e) "
+        "| set | OCR batch | concurrency | e2e p50 / p95 (s) | OCR p50 (s) | overhead p50 (s, share of e2e) "
         "| intake / queue / inputs / OCR-process wait / outputs / pickup p50 (ms) | req/s |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, rows in report["sets"].items():
         for r in rows:
             st = {k: v * 1000 for k, v in r["stages_p50_s"].items()}
             lines.append(
-                f"| {name} | {r['concurrency']} | {r['e2e_p50_s']:.3f} / {r['e2e_p95_s']:.3f} "
+                f"| {name} | {r['ocr_batch_size']} | {r['concurrency']} "
+                f"| {r['e2e_p50_s']:.3f} / {r['e2e_p95_s']:.3f} "
                 f"| {r['ocr_p50_s']:.3f} "
                 f"| {r['overhead_p50_s']:.3f} ({r['overhead_share_p50']:.0%}) "
                 f"| {st['gateway_intake']:.0f} / {st['queue_wait']:.0f} / {st['worker_inputs']:.0f} "
@@ -269,6 +282,9 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument(
+        "--ocr-batch-sizes", type=int, nargs="+", default=[1, 4], help="CUSTOMOCR_OCR_BATCH_SIZE values"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "bench/results/e2e.json")
     args = parser.parse_args()
-    write(asyncio.run(main(args.requests)), args.out)
+    write(asyncio.run(main(args.requests, args.ocr_batch_sizes)), args.out)
