@@ -55,9 +55,10 @@ class Settings(BaseSettings):
     model_profile: str = "ppocrv4-mobile"
     model_root: Path = Path("models/dev")
     device: str = "cpu"
-    # Queries one OCR process reads in one engine pass when several are waiting. CPU: measured in
-    # bench.e2e (README); GPU: not measured (no GPU was lent), batching across jobs is what fills one.
-    ocr_batch_size: int = Field(default_factory=lambda data: 4 if data["device"] == "cpu" else 16, ge=1)
+    # Queries one OCR process reads in one engine pass when several are waiting. CPU: 1 — in
+    # bench.e2e batches of 4 did not raise throughput on 2 cores (CPU cost grows with pixels either
+    # way). GPU: 16, not measured (no GPU was lent); batching across jobs is what fills a GPU.
+    ocr_batch_size: int = Field(default_factory=lambda data: 1 if data["device"] == "cpu" else 16, ge=1)
 
 
 @lru_cache

@@ -19,7 +19,7 @@ from tests.conftest import REPO, Stack
 from tests.documents import b64, ticket
 from worker.ocr import OcrPool
 from worker.pipeline import compile_template, decode_image
-from worker.service import serve
+from worker.service import engine_config, serve
 
 
 async def add(stack: Stack) -> str:
@@ -211,9 +211,19 @@ async def test_sigterm_finishes_the_job_in_flight_then_exits(stack: Stack, tmp_p
     await stack.wait_queue_empty(settings.jobs_queue)
 
 
-async def test_waiting_queries_are_read_together_and_a_bad_one_alone(ocr: OcrPool) -> None:
+async def test_waiting_queries_are_read_together_and_a_bad_one_alone(settings: Settings) -> None:
     """Queries that arrive while the OCR process is busy go to it as one batch (recognition batched
-    across jobs) and each gets its own answer: a corrupt image in the batch is rejected, the others read."""
+    across jobs, as on a GPU worker) and each gets its own answer: a corrupt image in the batch is
+    rejected, the others read."""
+    ocr = OcrPool(engine_config(settings), processes=1, batch_size=4)
+    await ocr.start()
+    try:
+        await _read_a_batch(ocr)
+    finally:
+        ocr.close()
+
+
+async def _read_a_batch(ocr: OcrPool) -> None:
     doc, other = ticket(), ticket(2)
     regions = parse_regions(doc.regions)
     template = (doc.template, compile_template(decode_image(doc.template), regions), regions)
