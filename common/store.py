@@ -170,6 +170,22 @@ class Store:
         item = response.get("Item")
         return JobRecord.model_validate(_from_item(item)) if item else None
 
+    async def job_statuses(self, job_ids: list[str]) -> dict[str, JobStatus]:
+        """Current status of up to 100 jobs in one consistent read (BatchGetItem); ids missing from the
+        answer (unknown jobs, or keys DynamoDB left unprocessed under load) are simply absent."""
+        response = await self._ddb.batch_get_item(
+            RequestItems={
+                self._jobs: {
+                    "Keys": [{"job_id": {"S": job_id}} for job_id in job_ids],
+                    "ConsistentRead": True,
+                    "ProjectionExpression": "job_id, #s",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                }
+            }
+        )
+        items = response.get("Responses", {}).get(self._jobs, [])
+        return {item["job_id"]["S"]: JobStatus(item["status"]["S"]) for item in items}
+
     async def start_job(self, job_id: str) -> JobRecord:
         """queued|running → running (again after a crashed attempt). Raises ConditionFailed if terminal."""
         return await self._update_job(

@@ -188,6 +188,7 @@ def create_app(settings: Settings) -> web.Application:
                 settings, Store(clients, settings), JobQueue(clients, settings.jobs_queue), http
             )
             yield
+            await app[GATEWAY].close()
         await clients.close()
 
     app.cleanup_ctx.append(resources)

@@ -1,7 +1,6 @@
 """What the gateway does, independent of which HTTP shape asked for it (CustomOCR body or resource routes)."""
 
 import asyncio
-import time
 import uuid
 from dataclasses import dataclass
 
@@ -26,14 +25,15 @@ from common.settings import Settings
 from common.store import Store
 from producer.errors import ApiError
 from producer.fetch import fetch_image
+from producer.watch import JobWatcher
 from worker.pipeline import compile_template, decode_image
 
 # A point may sit this far outside the image (fraction of the side) — hand-drawn quads overshoot a little.
 _REGION_SLACK = 0.02
 _MIN_REGION_AREA_PX = 16.0
-# A waiting query polls its job record (one consistent GetItem) this often: about 40 reads for a
-# one-second job, 1,000 at most in 25 s, and half an interval on average between the worker finishing
-# and the client getting the answer.
+# Waiting queries learn that their job finished this often (one BatchGetItem for all of them, see
+# producer/watch.py): half an interval on average between the worker finishing and the client getting
+# the answer, 40 reads per second while anything waits.
 _POLL_INTERVAL_S = 0.025
 
 
@@ -70,6 +70,7 @@ class Gateway:
         self._store = store
         self._queue = queue
         self._http = http
+        self._watcher = JobWatcher(store, _POLL_INTERVAL_S)
 
     async def _image(self, source: ImageSource) -> tuple[bytes, ImageInfo]:
         data = await fetch_image(source, self._store, self._http, self._settings.max_image_bytes)
@@ -143,13 +144,12 @@ class Gateway:
         return record
 
     async def wait_for_job(self, job_id: str, timeout_s: float) -> JobView:
-        """Poll the job record until it is terminal or ``timeout_s`` passes."""
-        deadline = time.monotonic() + timeout_s
-        while True:
-            view = await self.job(job_id)
-            if view.record.status.terminal or time.monotonic() >= deadline:
-                return view
-            await asyncio.sleep(min(_POLL_INTERVAL_S, max(0.0, deadline - time.monotonic())))
+        """The job once it is terminal, or as it stands after ``timeout_s``."""
+        await self._watcher.wait(job_id, timeout_s)
+        return await self.job(job_id)
+
+    async def close(self) -> None:
+        await self._watcher.close()
 
     async def job(self, job_id: str) -> JobView:
         record = await self._store.get_job(job_id)

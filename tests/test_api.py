@@ -1,10 +1,17 @@
 """The CustomOCR API end to end over HTTP: gateway → SQS → worker (real models) → S3/DynamoDB → SNS."""
 
+import asyncio
+import time
+import uuid
+
 import pytest
 from aiohttp import web
 
 from bench.metrics import normalize
+from common.schemas import ErrorInfo, JobStatus
+from common.store import Store
 from producer.app import create_app
+from producer.watch import JobWatcher
 from tests.conftest import Stack, free_port
 from tests.documents import SHARED_EVAL, b64, shared_case, ticket
 
@@ -143,3 +150,47 @@ async def test_unreachable_queue_is_503_and_closes_the_job(stack: Stack) -> None
     failed = [item["job_id"]["S"] for item in jobs["Items"] if item["template_id"]["S"] == template_id]
     status, job = await stack.get(f"/jobs/{failed[0]}")
     assert status == 200 and job["status"] == "failed" and job["error"]["code"] == "queue_unavailable"
+
+
+class CountingStore(Store):
+    """The real store over moto, counting the status reads the watcher makes (the only addition)."""
+
+    reads = 0
+
+    async def job_statuses(self, job_ids: list[str]) -> dict[str, JobStatus]:
+        self.reads += 1
+        return await super().job_statuses(job_ids)
+
+
+async def test_waiting_requests_share_one_status_read_per_interval(stack: Stack) -> None:
+    store = CountingStore(stack.clients, stack.settings)
+    ids = [f"watch-{uuid.uuid4().hex}" for _ in range(5)]
+    for job_id in ids:
+        await store.create_job(
+            store.new_job(
+                job_id=job_id,
+                template_id="t",
+                source="api",
+                image_bucket=store.bucket,
+                image_key=f"queries/{job_id}.jpg",
+                result_key=f"results/{job_id}.json",
+            )
+        )
+    watcher = JobWatcher(store, interval_s=0.05)
+    waits = [asyncio.create_task(watcher.wait(job_id, 3.0)) for job_id in ids]
+    waits.append(asyncio.create_task(watcher.wait("watch-no-such-job", 0.2)))
+    await asyncio.sleep(0.3)
+    assert not any(w.done() for w in waits[:5])
+    await store.finish_job(ids[0], JobStatus.succeeded, None)
+    await store.finish_job(ids[1], JobStatus.failed, ErrorInfo(code="x", message="y"))
+    started = time.monotonic()
+    await asyncio.wait_for(asyncio.gather(waits[0], waits[1]), 1.0)
+    assert time.monotonic() - started < 0.5
+    assert waits[5].done()  # an unknown job is waited for until its timeout, then the caller reads 404
+    assert not any(w.done() for w in waits[2:5])
+    # six waiters over ~0.4 s of 50 ms intervals: one read per interval, not one per waiter
+    assert 4 <= store.reads <= 12
+    for job_id in ids[2:]:
+        await store.finish_job(job_id, JobStatus.succeeded, None)
+    await asyncio.wait_for(asyncio.gather(*waits[2:5]), 1.0)
+    await watcher.close()
