@@ -190,6 +190,10 @@ class OcrPool:
         loop = asyncio.get_running_loop()
         try:
             answers = await loop.run_in_executor(self._pool, _read_batch, [p.request for p in batch])
+        except asyncio.CancelledError:  # the pool was shut down under it: its callers are cancelled too
+            for pending in batch:
+                pending.answer.cancel()
+            raise
         except Exception as exc:
             if isinstance(exc, concurrent.futures.process.BrokenProcessPool):
                 # A process died (OOM, segfault): replace the pool; the callers retry their jobs later.
