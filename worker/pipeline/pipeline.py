@@ -204,8 +204,9 @@ class TemplateReader:
         """Read queries of any templates together, results in input order.
 
         Each query is aligned on its own; then the region crops of all of them share detector and
-        recogniser batches (`read_regions`). Timings: `align_ms` is the query's own, `detect_ms` and
-        `recognize_ms` are the shared batch's, `batch_size` the number of queries read together.
+        recogniser batches (`read_regions`). Timings: `align_ms` is the query's own (alignment and
+        rectifying its regions), `detect_ms` and `recognize_ms` are the shared batch's, `batch_size`
+        the number of queries read together.
         """
         prepared = [self._prepare(as_bgr(query), template) for query, template in items]
         aligned = [p for p in prepared if p.crops is not None]
