@@ -109,11 +109,9 @@ async def measure(
             stages["gateway_intake"].append(_ts(record.created_at) - started)
             stages["queue_wait"].append(_ts(record.started_at) - _ts(record.created_at))
             stages["worker_inputs"].append(worker_ms["inputs"] / 1000)
-            # The engine call as the worker saw it, less the engine's own time: waiting for the one OCR
-            # process (queueing at concurrency > 1) plus moving bytes between processes.
-            stages["ocr_process_wait"].append(
-                (worker_ms["ocr_call"] - result.detail["timings"]["total_ms"]) / 1000
-            )
+            # The engine call as the worker saw it, less the OCR time itself (decode + engine): waiting for
+            # the one OCR process (queueing at concurrency > 1) plus moving bytes between processes.
+            stages["ocr_process_wait"].append((worker_ms["ocr_call"] - ocr_ms) / 1000)
             stages["worker_outputs"].append(
                 _ts(record.finished_at)
                 - _ts(record.started_at)
