@@ -51,7 +51,7 @@ import numpy as np
 from bench.metrics import char_errors, exact_match
 from common.schemas import Region, parse_regions
 from worker.pipeline import EngineConfig, TemplateData, TemplateReader, compile_template, decode_image
-from worker.pipeline.engine import OcrEngine, crop_quad
+from worker.pipeline.engine import OcrEngine, crop_quad, warmup_page
 
 REPO = Path(__file__).resolve().parents[1]
 HEALTHCODE = REPO.parent / "shared" / "eval" / "aws-healthcode"
@@ -242,9 +242,7 @@ def _start_baselines(config: EngineConfig) -> None:
     engine = OcrEngine(config)
     engine.warmup()
     pipeline = paddleocr_pipeline(config)
-    page = np.full((256, 512, 3), 255, np.uint8)
-    cv2.putText(page, "WARMUP 2024", (20, 140), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (0, 0, 0), 4)
-    pipeline.predict(page)
+    pipeline.predict(warmup_page())
     _baseline_readers["paddleocr"] = partial(read_paddleocr, pipeline)
     _baseline_readers["fullpage"] = partial(read_full_page, engine)
 

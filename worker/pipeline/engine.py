@@ -132,12 +132,18 @@ class OcrEngine:
 
     def warmup(self) -> None:
         """Run each model once so the first real request does not pay graph setup costs."""
-        page = np.full((256, 512, 3), 255, dtype=np.uint8)
-        cv2.putText(page, "WARMUP 2024", (20, 140), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (0, 0, 0), 4)
+        page = warmup_page()
         self.detect([page])
         line = np.ascontiguousarray(page[90:170, 10:500])
         self.recognize([line, line[:, :200]])
         self.classify_orientation([line])
+
+
+def warmup_page() -> np.ndarray:
+    """A small page with one line of text, for warming models up."""
+    page = np.full((256, 512, 3), 255, dtype=np.uint8)
+    cv2.putText(page, "WARMUP 2024", (20, 140), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (0, 0, 0), 4)
+    return page
 
 
 def padded_width(width: int) -> int:
