@@ -47,6 +47,7 @@ $(INFRA_VENV)/.installed: infra/requirements-checks.txt
 bench: deps models fonts
 	$(PY) -m bench.e2e
 	$(PY) -m bench.accuracy
+	$(PY) -m bench.throughput
 
 images:
 	infra/images.sh
