@@ -148,9 +148,10 @@ def warmup_page() -> np.ndarray:
 
 def padded_width(width: int) -> int:
     """The recognition input width of a line `width` columns long at 48 px: 64-column steps up to
-    640, 128 beyond, at least 320. A function of the line alone: the recogniser's confidence moves
-    with the padding (a 3-character name scored 97 padded to 320 and 79 padded to a longer
-    neighbour's width), so a line reads the same whatever it is batched with."""
+    640, 128 beyond, at least 320. A function of the line alone: the recogniser's output moves
+    with the padding (27 short benchmark lines padded to 320, 448 and 640 px: confidence spread
+    median 0.1, p90 2.5, max 12 points, and one line's text changed), so a line reads the same
+    whatever it is batched with."""
     step = REC_WIDTH_STEP if width <= 2 * REC_MIN_WIDTH else 2 * REC_WIDTH_STEP
     return max(REC_MIN_WIDTH, -(-width // step) * step)
 
