@@ -31,7 +31,6 @@ import contextlib
 import json
 import multiprocessing
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -49,6 +48,7 @@ import cv2
 import numpy as np
 
 from bench.metrics import char_errors, exact_match
+from bench.runs import code_version, run_header
 from common.schemas import Region, parse_regions
 from worker.pipeline import EngineConfig, TemplateData, TemplateReader, compile_template, decode_image
 from worker.pipeline.engine import OcrEngine, crop_quad, warmup_page
@@ -255,27 +255,6 @@ def _run_baselines(
         name: _timed(repeats, partial(_baseline_readers[name], query, template_size, regions))
         for name in BASELINES
     }
-
-
-def _cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.machine()
-
-
-def _code_version() -> str:
-    """The commit measured, marked `+dirty` when the engine's or the benchmark's files differ from it."""
-    git = ["git", "-C", str(REPO)]
-    commit = subprocess.run(
-        [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
-    changed = subprocess.run(
-        [*git, "status", "--porcelain", "--", "worker/pipeline", "models", "bench"],
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    return (commit or "unknown") + ("+dirty" if changed else "")
 
 
 def _rss_mb() -> float:
@@ -573,7 +552,7 @@ def main(argv: list[str] | None = None) -> int:
     config = EngineConfig(
         profile=args.profile, model_root=args.model_root, device=args.device, cpu_threads=args.cpu_threads
     )
-    code = _code_version()  # before the engine's modules are used: what this run measures
+    code = code_version()
     started = time.perf_counter()
     reader = TemplateReader(config)
     reader.warmup()
@@ -622,11 +601,7 @@ def main(argv: list[str] | None = None) -> int:
 
     report = {
         "run": {
-            "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            "command": "python -m bench.accuracy " + " ".join(argv if argv is not None else sys.argv[1:]),
-            "code": code,
-            "machine": _cpu_model(),
-            "cpus": len(os.sched_getaffinity(0)),
+            **run_header("bench.accuracy", argv, code),
             "device": args.device,
             "profile": args.profile,
             "cpu_threads": args.cpu_threads,

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.accuracy import _code_version, _cpu_model
+from bench.runs import code_version, run_header
 from bench.synth import query_document, template_document
 from common.schemas import parse_regions
 from worker.pipeline import EngineConfig, TemplateData, TemplateReader, compile_template, decode_image
@@ -69,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
-    code = _code_version()
+    code = code_version()
     config = EngineConfig(device=args.device)
     reader = TemplateReader(config)
     reader.warmup()
@@ -82,11 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [measure(reader, queries, template, batch, args.rounds) for batch in args.batch_sizes]
     report = {
         "run": {
-            "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            "command": "python -m bench.throughput " + " ".join(argv if argv is not None else sys.argv[1:]),
-            "code": code,
-            "machine": _cpu_model(),
-            "cpus": len(os.sched_getaffinity(0)),
+            **run_header("bench.throughput", argv, code),
             "device": args.device,
             "profile": config.profile,
             "rec_batch_size": config.rec_batch_size,
