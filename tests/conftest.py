@@ -21,6 +21,8 @@ from devstack.__main__ import local_settings
 from devstack.resources import create_resources
 from producer.app import create_app
 from worker.ocr import OcrPool
+from worker.pipeline import EngineConfig, TemplateReader
+from worker.pipeline.config import DEFAULT_MODEL_ROOT
 from worker.service import engine_config, serve
 
 REPO = Path(__file__).resolve().parents[1]
@@ -32,6 +34,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def reader() -> TemplateReader:
+    """The engine in this process (the pipeline and benchmark tests), loaded once per test module."""
+    rec = DEFAULT_MODEL_ROOT / "PP-OCRv4_mobile_rec" / "inference.yml"
+    if not rec.is_file():
+        pytest.fail(f"dev OCR models missing ({rec}); run: python models/fetch_dev.py")
+    reader = TemplateReader(EngineConfig())
+    reader.warmup()
+    return reader
 
 
 @pytest.fixture(scope="session")

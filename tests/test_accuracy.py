@@ -15,17 +15,6 @@ from bench import accuracy
 from bench.synth import template_document
 from common.schemas import parse_regions
 from worker.pipeline import EngineConfig, TemplateReader
-from worker.pipeline.config import DEFAULT_MODEL_ROOT
-
-
-@pytest.fixture(scope="module")
-def reader() -> TemplateReader:
-    rec = DEFAULT_MODEL_ROOT / "PP-OCRv4_mobile_rec" / "inference.yml"
-    if not rec.is_file():
-        pytest.fail(f"dev OCR models missing ({rec}); run: python models/fetch_dev.py")
-    reader = TemplateReader(EngineConfig())
-    reader.warmup()
-    return reader
 
 
 def test_reading_order_groups_rows_then_sorts_left_to_right() -> None:

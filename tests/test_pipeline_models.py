@@ -17,7 +17,6 @@ from bench.synth import query_document, template_document
 from bench.synth.perturb import Perturbation, apply_perturbation
 from common.schemas import parse_regions
 from worker.pipeline import (
-    EngineConfig,
     ReadResult,
     Region,
     TemplateData,
@@ -27,7 +26,7 @@ from worker.pipeline import (
     draw_overlay,
 )
 from worker.pipeline.align import align_anchors
-from worker.pipeline.config import DEFAULT_MODEL_ROOT, REPO_ROOT
+from worker.pipeline.config import REPO_ROOT
 
 EVAL = REPO_ROOT.parent / "shared" / "eval" / "aws-healthcode"
 
@@ -35,16 +34,6 @@ EVAL = REPO_ROOT.parent / "shared" / "eval" / "aws-healthcode"
 def norm(text: str) -> str:
     """The benchmark's comparison: NFKC (full-width -> half-width), whitespace removed."""
     return "".join(unicodedata.normalize("NFKC", text).split())
-
-
-@pytest.fixture(scope="module")
-def reader() -> TemplateReader:
-    rec = DEFAULT_MODEL_ROOT / "PP-OCRv4_mobile_rec" / "inference.yml"
-    if not rec.is_file():
-        pytest.fail(f"dev OCR models missing ({rec}); run: python models/fetch_dev.py")
-    reader = TemplateReader(EngineConfig())
-    reader.warmup()
-    return reader
 
 
 def _eval_dir() -> Path:
